@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the kernel gives the manager at start: its virtual layout and the
+ * auxiliary-vector entries (standard ones plus DE-specific ones that the
+ * manager reads with getauxval()).
+ */
+#ifndef DE_MANAGER_ABI_H
+#define DE_MANAGER_ABI_H
+
+/* Manager virtual layout (user half, PML4 slot 1 onwards). */
+#define DE_MGR_BASE	     0x0000008000000000ull
+#define DE_MGR_BOOTINFO	     0x0000008040000000ull /* read-only boot info page */
+#define DE_MGR_VSOCK_MMIO    0x0000008040001000ull
+#define DE_MGR_PLATFORM_MMIO 0x0000008040002000ull
+#define DE_MGR_STACK_TOP     0x0000008080000000ull
+
+/*
+ * The syscall trampoline: one read-only, executable user page at the same
+ * address in every address space; MSR_LSTAR points at it.
+ */
+#define DE_SYSCALL_TRAMPOLINE 0x00007fffffffe000ull
+
+/* Standard auxv types. */
+#define DE_AT_PHDR   3
+#define DE_AT_PHENT  4
+#define DE_AT_PHNUM  5
+#define DE_AT_PAGESZ 6
+#define DE_AT_ENTRY  9
+
+/* DE auxv types. */
+#define DE_AT_DE_BOOTINFO      0x4de1
+#define DE_AT_DE_VSOCK_MMIO    0x4de2
+#define DE_AT_DE_PLATFORM_MMIO 0x4de3
+#define DE_AT_DE_PHYS_BASE     0x4de4 /* physical address of DE_MGR_BASE; the image is contiguous */
+#define DE_AT_DE_FREE_PAGES    0x4de5
+
+#endif /* DE_MANAGER_ABI_H */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Entry points: boot, traps, syscalls and the first return to ring 3. */
+
+#define KSTACK_SIZE 16384
+#define MAX_CPUS 64
+#define SYSCALL_TRAMPOLINE 0x00007fffffffe000
+
+	.section .text.entry, "ax"
+	.globl _start
+/* Boot protocol: %rdi = boot info, %rsi = vCPU index, long mode, paging on. */
+_start:
+	cmp	$MAX_CPUS, %rsi
+	jae	1f
+	lea	boot_stacks(%rip), %rsp
+	mov	%rsi, %rax
+	inc	%rax
+	shl	$14, %rax
+	add	%rax, %rsp
+	xor	%ebp, %ebp
+	call	kmain
+1:	hlt
+	jmp	1b
+
+	.text
+/* Traps: push a dummy error code where the CPU does not, then the vector. */
+.macro TRAP vec, has_error
+	.align 16
+trap_\vec:
+	.if \has_error == 0
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	trap_common
+.endm
+
+TRAP 0,0
+TRAP 1,0
+TRAP 2,0
+TRAP 3,0
+TRAP 4,0
+TRAP 5,0
+TRAP 7,0
+TRAP 8,1
+TRAP 9,0
+TRAP 10,1
+TRAP 11,1
+TRAP 12,1
+TRAP 13,1
+TRAP 14,1
+TRAP 15,0
+TRAP 16,0
+TRAP 17,1
+TRAP 18,0
+TRAP 19,0
+TRAP 20,0
+TRAP 21,1
+TRAP 22,0
+TRAP 23,0
+TRAP 24,0
+TRAP 25,0
+TRAP 26,0
+TRAP 27,0
+TRAP 28,0
+TRAP 29,1
+TRAP 30,1
+TRAP 31,0
+
+/*
+ * #UD doubles as the system call gate: the syscall trampoline page holds a
+ * ud2 (see syscall.c). A #UD at exactly that address is a system call and
+ * always arrives with the user's %gs; any other #UD is a fault.
+ */
+	.align 16
+trap_6:
+	pushq	$0
+	pushq	$6
+	push	%rax
+	movabs	$SYSCALL_TRAMPOLINE, %rax
+	cmp	%rax, 24(%rsp)		/* rip */
+	pop	%rax
+	je	syscall_gate
+	jmp	trap_common
+
+	.section .rodata
+	.globl trap_stubs
+	.align 8
+trap_stubs:
+	.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad trap_\v
+	.endr
+
+	.text
+.macro SAVE_REGS
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+.endm
+
+.macro RESTORE_REGS
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+.endm
+
+trap_common:
+	testb	$3, 24(%rsp)		/* CS of the interrupted context */
+	jz	1f
+	swapgs
+1:	SAVE_REGS
+	mov	%rsp, %rdi
+	call	trap_handler
+	RESTORE_REGS
+	testb	$3, 24(%rsp)
+	jz	2f
+	swapgs
+2:	add	$16, %rsp
+	iretq
+
+/*
+ * System calls: the #UD raised by the trampoline, with %rcx = user rip and
+ * %r11 = user rflags as the syscall instruction left them, on the IST
+ * stack, with the user's %gs. The C handler rebuilds the user frame from
+ * %rcx/%r11 and the system call returns with iretq.
+ */
+syscall_gate:
+	swapgs
+	SAVE_REGS
+	mov	%rsp, %rdi
+	call	syscall_handler
+	RESTORE_REGS
+	add	$16, %rsp
+	swapgs
+	iretq
+
+/* enter_user(rip, rsp): first entry into ring 3 with clean registers. */
+	.globl enter_user
+enter_user:
+	pushq	$0x1b			/* ss */
+	push	%rsi			/* rsp */
+	pushq	$0x202			/* rflags: IF set, nothing else */
+	pushq	$0x23			/* cs */
+	push	%rdi			/* rip */
+	xor	%eax, %eax
+	xor	%ebx, %ebx
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	swapgs
+	iretq
+
+	.bss
+	.align 4096
+	.globl boot_stacks
+boot_stacks:
+	.skip KSTACK_SIZE * MAX_CPUS

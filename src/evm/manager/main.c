@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Manager entry: take the devices the kernel mapped, start the vsock driver
+ * and the services, report readiness, then poll. The loop spins while there
+ * is traffic and sleeps in the VMM (one exit) after a bounded idle spin.
+ */
+#include <sys/auxv.h>
+
+#include "manager.h"
+#include "services.h"
+#include "vsock.h"
+#include "de/manager_abi.h"
+#include "de/platform_dev.h"
+
+#define IDLE_SPINS 20000u /* polls with nothing to do before sleeping */
+
+int main(void)
+{
+	env.bootinfo = (const struct de_bootinfo *)getauxval(DE_AT_DE_BOOTINFO);
+	env.vsock_mmio = (volatile uint8_t *)getauxval(DE_AT_DE_VSOCK_MMIO);
+	env.platform_mmio = (volatile uint8_t *)getauxval(DE_AT_DE_PLATFORM_MMIO);
+	env.phys_base = getauxval(DE_AT_DE_PHYS_BASE);
+	env.free_pages = getauxval(DE_AT_DE_FREE_PAGES);
+	if (!env.bootinfo || !env.vsock_mmio || !env.platform_mmio || !env.phys_base)
+		return 2;
+
+	int rc = vsock_init();
+	if (rc) {
+		mlog("vsock device init failed (%d)", rc);
+		platform_fatal(DE_FATAL_ASSERT, (uint64_t)-rc);
+	}
+	if (echo_start() || ready_report(env.bootinfo->nr_vcpus, env.free_pages)) {
+		mlog("cannot start services");
+		platform_fatal(DE_FATAL_ASSERT, 0);
+	}
+	mlog("vsock up, cid %lu; echo on port 1", (unsigned long)env.bootinfo->guest_cid);
+
+	const volatile uint64_t *seq = &env.bootinfo->event_seq;
+	for (unsigned idle = 0;;) {
+		uint64_t seen = *seq;
+		if (vsock_poll()) {
+			idle = 0;
+			continue;
+		}
+		if (++idle < IDLE_SPINS) {
+			cpu_relax();
+			continue;
+		}
+		platform_wait(seen);
+		idle = 0;
+	}
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control.h"
+
+enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req *out, char *err,
+				 size_t errlen)
+{
+	struct de_ctl_req r;
+	if (len != sizeof(r)) {
+		snprintf(err, errlen, "request header must be %zu bytes, got %zu", sizeof(r), len);
+		return DE_CTL_EBADREQ;
+	}
+	memcpy(&r, buf, sizeof(r));
+	if (r.magic != DE_CTL_MAGIC) {
+		snprintf(err, errlen, "not a control request (bad magic)");
+		return DE_CTL_EBADREQ;
+	}
+	if (r.version != DE_CTL_VERSION) {
+		snprintf(err, errlen, "protocol version %u is not supported (this service speaks %u); use the dectl that came with the service",
+			 r.version, DE_CTL_VERSION);
+		return DE_CTL_EVERSION;
+	}
+	if (r.len != 0 || r.reserved != 0) {
+		snprintf(err, errlen, "request has a payload or reserved bits; none are defined");
+		return DE_CTL_EBADREQ;
+	}
+	if (r.op != DE_CTL_STATUS && r.op != DE_CTL_STOP && r.op != DE_CTL_CONSOLE) {
+		snprintf(err, errlen, "unknown operation %u", r.op);
+		return DE_CTL_EOP;
+	}
+	*out = r;
+	return DE_CTL_OK;
+}
+
+char *ctl_status_json(const struct status_info *s)
+{
+	char hex[65];
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", s->image_sha256[i]);
+
+	json_t *vcpus = json_array();
+	for (uint32_t i = 0; i < s->nr_vcpus; i++)
+		json_array_append_new(vcpus, json_pack("{s:i,s:i}", "id", (int)s->vcpus[i].id,
+						       "host_cpu", s->vcpus[i].host_cpu));
+	json_t *o = json_pack("{s:s,s:I,s:o,s:I,s:b,s:s,s:s,s:b,s:f,s:f,s:s}", "state",
+			      s->running ? "running" : "stopped", "pid", (json_int_t)s->pid,
+			      "vcpus", vcpus, "memory_mib", (json_int_t)s->memory_mib,
+			      "memory_locked", s->memory_locked, "image", s->image,
+			      "image_sha256", hex, "debug", s->debug, "uptime_s", s->uptime_s,
+			      "boot_ms", s->boot_ms, "runtime_dir", s->runtime_dir);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "stop_reason",
+			    s->stop_reason ? json_string(s->stop_reason) : json_null());
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
