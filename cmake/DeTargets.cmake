@@ -39,3 +39,38 @@ function(de_fuzz_target name)
            COMMAND ${name} -runs=50000 -max_total_time=20 ${work} ${F_CORPUS})
   set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz)
 endfunction()
+
+# de_musl_program(<target>): a static-pie program linked against musl, as the
+# EVM's manager and enclaves are (no INTERP header, only PIC relocations).
+set(DE_MUSL_INC /usr/include/x86_64-linux-musl)
+set(DE_MUSL_LIB /usr/lib/x86_64-linux-musl)
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name
+                OUTPUT_VARIABLE DE_LIBGCC OUTPUT_STRIP_TRAILING_WHITESPACE)
+function(de_musl_program target)
+  foreach(f ${DE_MUSL_LIB}/rcrt1.o ${DE_MUSL_LIB}/libc.a ${DE_MUSL_INC}/stdio.h)
+    if(NOT EXISTS ${f})
+      message(FATAL_ERROR "${f} is missing: install musl-dev (scripts/setup.sh does)")
+    endif()
+  endforeach()
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  target_compile_options(${target} PRIVATE ${DE_WARNINGS} -D_GNU_SOURCE
+    -nostdinc -isystem ${DE_MUSL_INC} -fPIE -O2 -fno-stack-protector -fcf-protection=none)
+  target_link_options(${target} PRIVATE
+    -static-pie -nostdlib -Wl,-z,separate-code -Wl,-z,max-page-size=4096
+    -Wl,--build-id=none -Wl,-z,noexecstack ${DE_MUSL_LIB}/rcrt1.o ${DE_MUSL_LIB}/crti.o)
+  target_link_libraries(${target} PRIVATE ${DE_MUSL_LIB}/libc.a ${DE_LIBGCC} ${DE_MUSL_LIB}/crtn.o)
+endfunction()
+
+# de_evm_image(<output> KERNEL <target> MANAGER <target>): builds an image.
+function(de_evm_image output)
+  cmake_parse_arguments(I "" "KERNEL;MANAGER;TARGET" "" ${ARGN})
+  get_filename_component(dir ${output} DIRECTORY)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+    COMMAND de_mkimage --kernel $<TARGET_FILE:${I_KERNEL}> --manager $<TARGET_FILE:${I_MANAGER}>
+            --out ${output}
+    DEPENDS de_mkimage ${I_KERNEL} ${I_MANAGER}
+    COMMENT "Building EVM image ${output}")
+  add_custom_target(${I_TARGET} ALL DEPENDS ${output})
+endfunction()

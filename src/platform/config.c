@@ -245,6 +245,16 @@ static int parse_text(struct parse_ctx *p)
 			return -1;
 		}
 		if (i == p->len || p->text[i] == '\n') {
+			size_t k = start;
+			while (k < i && (p->text[k] == ' ' || p->text[k] == '\t'))
+				k++;
+			if (k < i && p->text[k] == '[') {
+				snprintf(p->err, p->errlen,
+					 "%s:%d: sections are not used; remove the \"[...]\" line and keep "
+					 "the keys at the top level",
+					 p->name, line);
+				return -1;
+			}
 			if (i - start > MAX_LINE) {
 				snprintf(p->err, p->errlen, "%s:%d: line longer than %d characters",
 					 p->name, line, MAX_LINE);

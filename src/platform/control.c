@@ -45,8 +45,9 @@ char *ctl_status_json(const struct status_info *s)
 
 	json_t *vcpus = json_array();
 	for (uint32_t i = 0; i < s->nr_vcpus; i++)
-		json_array_append_new(vcpus, json_pack("{s:i,s:i}", "id", (int)s->vcpus[i].id,
-						       "host_cpu", s->vcpus[i].host_cpu));
+		json_array_append_new(vcpus, json_pack("{s:i,s:i,s:i}", "id", (int)s->vcpus[i].id,
+						       "host_cpu", s->vcpus[i].host_cpu, "tid",
+						       s->vcpus[i].tid));
 	json_t *o = json_pack("{s:s,s:I,s:o,s:I,s:b,s:s,s:s,s:b,s:f,s:f,s:s}", "state",
 			      s->running ? "running" : "stopped", "pid", (json_int_t)s->pid,
 			      "vcpus", vcpus, "memory_mib", (json_int_t)s->memory_mib,

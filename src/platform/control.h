@@ -19,6 +19,7 @@ enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req 
 struct status_vcpu {
 	uint32_t id;
 	int host_cpu;
+	int tid; /* host thread running it */
 };
 
 struct status_info {

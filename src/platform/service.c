@@ -202,8 +202,11 @@ static void send_resp(struct client *c, enum de_ctl_status st, const char *paylo
 static char *status_json(struct service *s)
 {
 	struct status_vcpu vcpus[DE_MAX_VCPUS];
-	for (uint32_t i = 0; i < s->ecfg.nr_vcpus; i++)
-		vcpus[i] = (struct status_vcpu){.id = i, .host_cpu = s->ecfg.host_cpus[i]};
+	for (uint32_t i = 0; i < s->ecfg.nr_vcpus; i++) {
+		struct evm_vcpu_info vi;
+		evm_vcpu_info(s->evm, i, &vi);
+		vcpus[i] = (struct status_vcpu){.id = i, .host_cpu = vi.host_cpu, .tid = vi.tid};
+	}
 	pthread_mutex_lock(&s->lock);
 	struct status_info info = {
 		.running = !s->stopped,

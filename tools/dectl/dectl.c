@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	      "  status [--json]  show the EVM: state, vCPUs and their host CPUs, memory,\n"
 	      "                   image and its SHA-256, debug flag, uptime and boot time.\n"
 	      "                   --json prints exactly one JSON object with the keys\n"
-	      "                   state, pid, vcpus [{id, host_cpu}], memory_mib,\n"
+	      "                   state, pid, vcpus [{id, host_cpu, tid}], memory_mib,\n"
 	      "                   memory_locked, image, image_sha256, debug, uptime_s,\n"
 	      "                   boot_ms, runtime_dir, stop_reason.\n"
 	      "  stop             stop the EVM (its memory is zeroed) and the service.\n"

@@ -49,6 +49,7 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(mm_kernel_root()) : "memory");
 		__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 		pc->online = 1;
+		kprintf("de-kernel: vCPU %u online\n", pc->index);
 		idle_forever();
 	}
 
