@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -111,27 +112,34 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code
 
 static int set_cpuid(struct evm *e, struct vcpu *v, char *err, size_t errlen)
 {
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 ent[256];
-	} cpuid = {.c.nent = 256};
+	const uint32_t max = 256;
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + max * sizeof(cpuid->entries[0]));
+	int rc = 0;
 
-	if (ioctl(e->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0) {
-		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		return -errno;
+	if (!cpuid) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < cpuid.c.nent; i++) {
-		struct kvm_cpuid_entry2 *ent = &cpuid.ent[i];
+	cpuid->nent = max;
+	if (ioctl(e->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		goto out;
+	}
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *ent = &cpuid->entries[i];
 		if (ent->function == 1)
 			ent->ebx = (ent->ebx & 0x00ffffffu) | (v->id << 24);
 		if (ent->function == 0xb || ent->function == 0x1f)
 			ent->edx = v->id;
 	}
-	if (ioctl(v->fd, KVM_SET_CPUID2, &cpuid) < 0) {
+	if (ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
+		rc = -errno;
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
-		return -errno;
 	}
-	return 0;
+out:
+	free(cpuid);
+	return rc;
 }
 
 /* Long mode, paging on, SSE/AVX usable, %rdi = boot info, %rsi = index. */
