@@ -7,11 +7,14 @@
 # Installs missing packages first when run as root. Exit status 0 only if
 # every stage passed. KVM tests skip loudly when /dev/kvm is not usable.
 set -uo pipefail
+shopt -s lastpipe
 cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
 failed=0
 summary=()
+total_passed=0
+total_failed=0
 
 ./scripts/setup.sh || exit 1
 
@@ -37,11 +40,20 @@ stage() {
 	fi
 	echo "=== $name: ctest $ctest_args"
 	# shellcheck disable=SC2086
-	if ctest --test-dir "$dir" --output-on-failure $ctest_args; then
+	if ctest --test-dir "$dir" --output-on-failure $ctest_args | tee "$dir.ctest.log"; then
 		summary+=("$name: passed")
 	else
 		summary+=("$name: tests FAILED")
 		failed=1
+	fi
+	# "N% tests passed, F tests failed out of T"
+	local line f t
+	line=$(grep -E 'tests failed out of [0-9]+' "$dir.ctest.log" | tail -n 1)
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+	t=$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')
+	if [ -n "$line" ]; then
+		total_failed=$((total_failed + f))
+		total_passed=$((total_passed + t - f))
 	fi
 }
 
@@ -52,4 +64,5 @@ CC=clang stage fuzz build-fuzz "-L fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDE_
 echo
 echo "=== summary"
 for s in "${summary[@]}"; do echo "  $s"; done
+echo "tests: $total_passed passed, $total_failed failed"
 exit $failed

@@ -12,10 +12,10 @@
 
 /* ---- image.bin ---------------------------------------------------------- */
 
-#define DE_IMAGE_MAGIC	  "DEEVMIMG"
-#define DE_IMAGE_VERSION  1u
-#define DE_IMAGE_LOAD	  0x100000ull /* image file offset 0 lands here */
-#define DE_IMAGE_MAX_SIZE (64ull << 20)
+#define DE_IMAGE_MAGIC        "DEEVMIMG"
+#define DE_IMAGE_VERSION      1u
+#define DE_IMAGE_LOAD         0x100000ull /* image file offset 0 lands here */
+#define DE_IMAGE_MAX_SIZE     (64ull << 20)
 #define DE_IMAGE_MAX_SEGMENTS 6
 
 #define DE_PROT_R 1u
@@ -27,23 +27,23 @@
  * address load_paddr; the header therefore also sits in guest memory.
  */
 struct de_image_header {
-	char magic[8];		 /* DE_IMAGE_MAGIC, no terminator */
-	uint32_t version;	 /* DE_IMAGE_VERSION */
-	uint32_t header_size;	 /* sizeof(struct de_image_header) */
-	uint64_t load_paddr;	 /* must be DE_IMAGE_LOAD */
-	uint64_t file_size;	 /* exact size of image.bin */
-	uint64_t mem_size;	 /* guest memory the image owns from load_paddr (>= file_size) */
-	uint64_t entry_paddr;	 /* 64-bit entry point, inside [load, load + file_size) */
+	char magic[8];           /* DE_IMAGE_MAGIC, no terminator */
+	uint32_t version;        /* DE_IMAGE_VERSION */
+	uint32_t header_size;    /* sizeof(struct de_image_header) */
+	uint64_t load_paddr;     /* must be DE_IMAGE_LOAD */
+	uint64_t file_size;      /* exact size of image.bin */
+	uint64_t mem_size;       /* guest memory the image owns from load_paddr (>= file_size) */
+	uint64_t entry_paddr;    /* 64-bit entry point, inside [load, load + file_size) */
 	uint32_t min_memory_mib; /* smallest EVM memory the image can run in */
-	uint32_t flags;		 /* none defined; must be 0 */
-	uint8_t sha256[32];	 /* SHA-256 of the file with this field zeroed */
+	uint32_t flags;          /* none defined; must be 0 */
+	uint8_t sha256[32];      /* SHA-256 of the file with this field zeroed */
 	struct de_image_manager {
 		/* The ring-3 manager, pre-laid out by the image builder. */
-		uint64_t offset;  /* from load_paddr; page aligned; the last thing in the image */
-		uint64_t size;	  /* bytes of memory it spans, page multiple (bss included) */
-		uint64_t entry;	  /* entry point, relative to the manager's base */
-		uint64_t phdr;	  /* ELF program headers, relative to the base */
-		uint16_t phnum;	  /* number of program headers */
+		uint64_t offset; /* from load_paddr; page aligned; the last thing in the image */
+		uint64_t size;   /* bytes of memory it spans, page multiple (bss included) */
+		uint64_t entry;  /* entry point, relative to the manager's base */
+		uint64_t phdr;   /* ELF program headers, relative to the base */
+		uint16_t phnum;  /* number of program headers */
 		uint16_t phentsize;
 		uint32_t nr_segments;
 		struct de_image_segment {
@@ -57,18 +57,17 @@ struct de_image_header {
 
 _Static_assert(sizeof(struct de_image_header) == 224, "image header layout");
 
-
 /* ---- guest physical layout --------------------------------------------- */
 
 #define DE_BOOTINFO_PADDR  0x1000ull  /* one page */
 #define DE_BOOT_PT_PADDR   0x2000ull  /* VMM-built boot page tables */
-#define DE_BOOT_PT_MAX	   0x7e000ull /* ...up to 0x80000 */
-#define DE_MMIO_BASE	   0xd0000000ull
-#define DE_VSOCK_MMIO	   (DE_MMIO_BASE + 0x0000) /* virtio-mmio vsock, 4 KiB */
+#define DE_BOOT_PT_MAX     0x7e000ull /* ...up to 0x80000 */
+#define DE_MMIO_BASE       0xd0000000ull
+#define DE_VSOCK_MMIO      (DE_MMIO_BASE + 0x0000) /* virtio-mmio vsock, 4 KiB */
 #define DE_PLATFORM_MMIO   (DE_MMIO_BASE + 0x1000) /* DE platform device, 4 KiB */
-#define DE_MMIO_SIZE	   0x1000ull
-#define DE_SERIAL_PORT	   0x3f8
-#define DE_MAX_VCPUS	   64u
+#define DE_MMIO_SIZE       0x1000ull
+#define DE_SERIAL_PORT     0x3f8
+#define DE_MAX_VCPUS       64u
 #define DE_MAX_MEM_REGIONS 8u
 
 /* ---- boot info ---------------------------------------------------------- */
@@ -99,10 +98,10 @@ enum de_bootinfo_flags {
  * EVM runs (see the platform device).
  */
 struct de_bootinfo {
-	uint64_t magic;	   /* DE_BOOTINFO_MAGIC */
+	uint64_t magic;    /* DE_BOOTINFO_MAGIC */
 	uint32_t version;  /* DE_BOOTINFO_VERSION */
-	uint32_t size;	   /* sizeof(struct de_bootinfo) */
-	uint32_t flags;	   /* enum de_bootinfo_flags */
+	uint32_t size;     /* sizeof(struct de_bootinfo) */
+	uint32_t flags;    /* enum de_bootinfo_flags */
 	uint32_t nr_vcpus; /* vCPUs started; each gets its index in %rsi */
 	uint64_t memory_size;
 	uint64_t guest_cid; /* this EVM's vsock CID */

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DE_CTL_MAGIC	   0x4c544344u /* "DCTL" */
-#define DE_CTL_VERSION	   1u
+#define DE_CTL_MAGIC       0x4c544344u /* "DCTL" */
+#define DE_CTL_VERSION     1u
 #define DE_CTL_MAX_PAYLOAD 65536u
 
 enum de_ctl_op {
@@ -34,7 +34,7 @@ enum de_ctl_status {
 	DE_CTL_OK = 0,
 	DE_CTL_EBADREQ = 1,  /* malformed request */
 	DE_CTL_EVERSION = 2, /* unsupported protocol version */
-	DE_CTL_EOP = 3,	     /* unknown operation */
+	DE_CTL_EOP = 3,      /* unknown operation */
 	DE_CTL_ESTATE = 4,   /* not possible now (e.g. console on a non-debug EVM) */
 };
 
@@ -42,7 +42,7 @@ struct de_ctl_resp {
 	uint32_t magic;
 	uint16_t version;
 	uint16_t status; /* enum de_ctl_status */
-	uint32_t len;	 /* payload bytes: JSON, or a message for errors */
+	uint32_t len;    /* payload bytes: JSON, or a message for errors */
 	uint32_t reserved;
 };
 

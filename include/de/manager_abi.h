@@ -8,8 +8,8 @@
 #define DE_MANAGER_ABI_H
 
 /* Manager virtual layout (user half, PML4 slot 1 onwards). */
-#define DE_MGR_BASE	     0x0000008000000000ull
-#define DE_MGR_BOOTINFO	     0x0000008040000000ull /* read-only boot info page */
+#define DE_MGR_BASE          0x0000008000000000ull
+#define DE_MGR_BOOTINFO      0x0000008040000000ull /* read-only boot info page */
 #define DE_MGR_VSOCK_MMIO    0x0000008040001000ull
 #define DE_MGR_PLATFORM_MMIO 0x0000008040002000ull
 #define DE_MGR_STACK_TOP     0x0000008080000000ull

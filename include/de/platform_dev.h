@@ -11,7 +11,7 @@
 #define DE_PLAT_VERSION_1   1u
 
 enum de_plat_reg {
-	DE_PLAT_MAGIC = 0x00,	/* r: DE_PLAT_MAGIC_VALUE */
+	DE_PLAT_MAGIC = 0x00,   /* r: DE_PLAT_MAGIC_VALUE */
 	DE_PLAT_VERSION = 0x08, /* r: DE_PLAT_VERSION_1 */
 	/*
 	 * w: the value of bootinfo.event_seq the guest last saw. The vCPU
@@ -19,7 +19,7 @@ enum de_plat_reg {
 	 * timeout below passes, or the EVM stops.
 	 */
 	DE_PLAT_WAIT = 0x10,
-	DE_PLAT_KICK = 0x18,	  /* w: any value; bumps event_seq, wakes all */
+	DE_PLAT_KICK = 0x18,        /* w: any value; bumps event_seq, wakes all */
 	DE_PLAT_WAIT_MAX_US = 0x20, /* r: longest sleep of one WAIT, in µs */
 	/* w: a de_plat_fatal code; the VMM dumps this vCPU and stops the EVM. */
 	DE_PLAT_FATAL = 0x28,
@@ -29,7 +29,7 @@ enum de_plat_fatal {
 	DE_FATAL_KERNEL_EXCEPTION = 1, /* ring-0 exception */
 	DE_FATAL_MANAGER_FAULT = 2,    /* the manager faulted */
 	DE_FATAL_MANAGER_EXIT = 3,     /* the manager exited */
-	DE_FATAL_ASSERT = 4,	       /* a kernel invariant failed */
+	DE_FATAL_ASSERT = 4,           /* a kernel invariant failed */
 };
 
 #endif /* DE_PLATFORM_DEV_H */

@@ -38,16 +38,16 @@ enum virtio_mmio_reg {
 };
 
 #define VIRTIO_MMIO_MAGIC_VALUE 0x74726976u /* "virt" */
-#define VIRTIO_ID_VSOCK		19u
-#define VIRTIO_VENDOR_DE	0x4544u
+#define VIRTIO_ID_VSOCK         19u
+#define VIRTIO_VENDOR_DE        0x4544u
 
 /* Device status bits. */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER	  2u
-#define VIRTIO_STATUS_DRIVER_OK	  4u
+#define VIRTIO_STATUS_DRIVER      2u
+#define VIRTIO_STATUS_DRIVER_OK   4u
 #define VIRTIO_STATUS_FEATURES_OK 8u
 #define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED	  128u
+#define VIRTIO_STATUS_FAILED      128u
 
 #define VIRTIO_F_VERSION_1 32u /* feature bit number */
 

@@ -17,7 +17,7 @@
 /* Host ports served by the VMM itself (guest connects to CID 2). */
 #define DE_HOST_PORT_READY 9u
 
-#define DE_READY_MAGIC	 0x59444145524544ull /* "DEREADY" */
+#define DE_READY_MAGIC   0x59444145524544ull /* "DEREADY" */
 #define DE_READY_VERSION 1u
 
 /* The manager connects to DE_HOST_PORT_READY and sends this once. */

@@ -103,7 +103,9 @@ static int k_cpu_list(struct de_config *c, const char *v, char *why, size_t n)
 static int k_memory(struct de_config *c, const char *v, char *why, size_t n)
 {
 	if (parse_u64(v, 16, 1ull << 22, &c->memory_mib)) {
-		snprintf(why, n, "memory_mib must be a whole number of MiB from 16 to 4194304, not \"%s\"", v);
+		snprintf(why, n,
+		         "memory_mib must be a whole number of MiB from 16 to 4194304, not \"%s\"",
+		         v);
 		return -1;
 	}
 	return 0;
@@ -140,9 +142,13 @@ static const struct {
 	const char *key;
 	key_fn fn;
 } keys[] = {
-	{"image", k_image},	    {"cpu_count", k_cpu_count},	    {"cpu_list", k_cpu_list},
-	{"memory_mib", k_memory},   {"debug", k_debug},		    {"runtime_dir", k_runtime_dir},
-	{"socket_group", k_socket_group},
+    {"image", k_image},
+    {"cpu_count", k_cpu_count},
+    {"cpu_list", k_cpu_list},
+    {"memory_mib", k_memory},
+    {"debug", k_debug},
+    {"runtime_dir", k_runtime_dir},
+    {"socket_group", k_socket_group},
 };
 
 /* inih reader: one whole line per call, counting lines for messages. */
@@ -173,16 +179,17 @@ static int on_line(void *user, const char *section, const char *name, const char
 		return 0;
 	if (section[0]) {
 		snprintf(p->err, p->errlen,
-			 "%s:%d: sections are not used; remove \"[%s]\" and keep the keys at the top level",
-			 p->name, lineno, section);
+		         "%s:%d: sections are not used; remove \"[%s]\" and keep the keys at the "
+		         "top level",
+		         p->name, lineno, section);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(name, keys[i].key))
 			continue;
 		if (p->seen & (1u << i)) {
-			snprintf(p->err, p->errlen, "%s:%d: %s is set twice; keep one", p->name, lineno,
-				 name);
+			snprintf(p->err, p->errlen, "%s:%d: %s is set twice; keep one", p->name,
+			         lineno, name);
 			goto fail;
 		}
 		p->seen |= 1u << i;
@@ -192,10 +199,11 @@ static int on_line(void *user, const char *section, const char *name, const char
 		}
 		return 1;
 	}
-	snprintf(p->err, p->errlen,
-		 "%s:%d: unknown key \"%s\"; valid keys are image, cpu_count, cpu_list, memory_mib, "
-		 "debug, runtime_dir, socket_group",
-		 p->name, lineno, name);
+	snprintf(
+	    p->err, p->errlen,
+	    "%s:%d: unknown key \"%s\"; valid keys are image, cpu_count, cpu_list, memory_mib, "
+	    "debug, runtime_dir, socket_group",
+	    p->name, lineno, name);
 fail:
 	p->failed = 1;
 	return 0;
@@ -216,9 +224,10 @@ static int finish(struct parse_ctx *p, int rc)
 	if (p->failed)
 		return -1;
 	if (rc > 0) {
-		snprintf(p->err, p->errlen,
-			 "%s:%d: malformed line; write \"key = value\" (comments start with # or ;)",
-			 p->name, rc);
+		snprintf(
+		    p->err, p->errlen,
+		    "%s:%d: malformed line; write \"key = value\" (comments start with # or ;)",
+		    p->name, rc);
 		return -1;
 	}
 	if (rc < 0) {
@@ -227,7 +236,8 @@ static int finish(struct parse_ctx *p, int rc)
 	}
 	if (p->cfg->cpu_count_set && p->cfg->cpu_list_set) {
 		snprintf(p->err, p->errlen,
-			 "%s: cpu_count and cpu_list are mutually exclusive; keep one of them", p->name);
+		         "%s: cpu_count and cpu_list are mutually exclusive; keep one of them",
+		         p->name);
 		return -1;
 	}
 	return 0;
@@ -240,8 +250,8 @@ static int parse_text(struct parse_ctx *p)
 	size_t start = 0;
 	for (size_t i = 0; i <= p->len; i++) {
 		if (i < p->len && p->text[i] == '\0') {
-			snprintf(p->err, p->errlen, "%s:%d: contains a NUL byte; is this a text file?",
-				 p->name, line);
+			snprintf(p->err, p->errlen,
+			         "%s:%d: contains a NUL byte; is this a text file?", p->name, line);
 			return -1;
 		}
 		if (i == p->len || p->text[i] == '\n') {
@@ -250,14 +260,15 @@ static int parse_text(struct parse_ctx *p)
 				k++;
 			if (k < i && p->text[k] == '[') {
 				snprintf(p->err, p->errlen,
-					 "%s:%d: sections are not used; remove the \"[...]\" line and keep "
-					 "the keys at the top level",
-					 p->name, line);
+				         "%s:%d: sections are not used; remove the \"[...]\" line "
+				         "and keep "
+				         "the keys at the top level",
+				         p->name, line);
 				return -1;
 			}
 			if (i - start > MAX_LINE) {
 				snprintf(p->err, p->errlen, "%s:%d: line longer than %d characters",
-					 p->name, line, MAX_LINE);
+				         p->name, line, MAX_LINE);
 				return -1;
 			}
 			line++;
@@ -268,18 +279,22 @@ static int parse_text(struct parse_ctx *p)
 }
 
 int config_parse_string(const char *text, const char *name, struct de_config *c, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
-	struct parse_ctx p = {.cfg = c, .name = name, .err = err, .errlen = errlen,
-			      .text = text, .len = strlen(text)};
+	struct parse_ctx p = {.cfg = c,
+	                      .name = name,
+	                      .err = err,
+	                      .errlen = errlen,
+	                      .text = text,
+	                      .len = strlen(text)};
 	return parse_text(&p);
 }
 
 int config_parse_buffer(const char *buf, size_t len, const char *name, struct de_config *c,
-			char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
-	struct parse_ctx p = {.cfg = c, .name = name, .err = err, .errlen = errlen,
-			      .text = buf, .len = len};
+	struct parse_ctx p = {
+	    .cfg = c, .name = name, .err = err, .errlen = errlen, .text = buf, .len = len};
 	return parse_text(&p);
 }
 
@@ -300,7 +315,7 @@ int config_load(const char *path, struct de_config *c, char *err, size_t errlen)
 	}
 	if (n > MAX_FILE) {
 		snprintf(err, errlen, "%s: larger than %d bytes; is this the right file?", path,
-			 MAX_FILE);
+		         MAX_FILE);
 		return -1;
 	}
 	return config_parse_buffer(buf, n, path, c, err, errlen);

@@ -32,10 +32,10 @@ void config_defaults(struct de_config *c);
 int config_load(const char *path, struct de_config *c, char *err, size_t errlen);
 /* Same, from a string (tests and fuzzing); name is used in messages. */
 int config_parse_string(const char *text, const char *name, struct de_config *c, char *err,
-			size_t errlen);
+                        size_t errlen);
 /* Same, from a buffer that need not be terminated (fuzzing). */
 int config_parse_buffer(const char *buf, size_t len, const char *name, struct de_config *c,
-			char *err, size_t errlen);
+                        char *err, size_t errlen);
 /* Applies DE_RUNTIME_DIR if set. */
 void config_apply_env(struct de_config *c);
 

@@ -8,7 +8,7 @@
 #include "control.h"
 
 enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req *out, char *err,
-				 size_t errlen)
+                                 size_t errlen)
 {
 	struct de_ctl_req r;
 	if (len != sizeof(r)) {
@@ -21,8 +21,10 @@ enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req 
 		return DE_CTL_EBADREQ;
 	}
 	if (r.version != DE_CTL_VERSION) {
-		snprintf(err, errlen, "protocol version %u is not supported (this service speaks %u); use the dectl that came with the service",
-			 r.version, DE_CTL_VERSION);
+		snprintf(err, errlen,
+		         "protocol version %u is not supported (this service speaks %u); use the "
+		         "dectl that came with the service",
+		         r.version, DE_CTL_VERSION);
 		return DE_CTL_EVERSION;
 	}
 	if (r.len != 0 || r.reserved != 0) {
@@ -46,18 +48,18 @@ char *ctl_status_json(const struct status_info *s)
 	json_t *vcpus = json_array();
 	for (uint32_t i = 0; i < s->nr_vcpus; i++)
 		json_array_append_new(vcpus, json_pack("{s:i,s:i,s:i}", "id", (int)s->vcpus[i].id,
-						       "host_cpu", s->vcpus[i].host_cpu, "tid",
-						       s->vcpus[i].tid));
-	json_t *o = json_pack("{s:s,s:I,s:o,s:I,s:b,s:s,s:s,s:b,s:f,s:f,s:s}", "state",
-			      s->running ? "running" : "stopped", "pid", (json_int_t)s->pid,
-			      "vcpus", vcpus, "memory_mib", (json_int_t)s->memory_mib,
-			      "memory_locked", s->memory_locked, "image", s->image,
-			      "image_sha256", hex, "debug", s->debug, "uptime_s", s->uptime_s,
-			      "boot_ms", s->boot_ms, "runtime_dir", s->runtime_dir);
+		                                       "host_cpu", s->vcpus[i].host_cpu, "tid",
+		                                       s->vcpus[i].tid));
+	json_t *o =
+	    json_pack("{s:s,s:I,s:o,s:I,s:b,s:s,s:s,s:b,s:f,s:f,s:s}", "state",
+	              s->running ? "running" : "stopped", "pid", (json_int_t)s->pid, "vcpus", vcpus,
+	              "memory_mib", (json_int_t)s->memory_mib, "memory_locked", s->memory_locked,
+	              "image", s->image, "image_sha256", hex, "debug", s->debug, "uptime_s",
+	              s->uptime_s, "boot_ms", s->boot_ms, "runtime_dir", s->runtime_dir);
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "stop_reason",
-			    s->stop_reason ? json_string(s->stop_reason) : json_null());
+	                    s->stop_reason ? json_string(s->stop_reason) : json_null());
 	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return text;

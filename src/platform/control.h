@@ -14,7 +14,7 @@
  * DE_CTL_OK, or an error status with a sentence in err.
  */
 enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req *out, char *err,
-				 size_t errlen);
+                                 size_t errlen);
 
 struct status_vcpu {
 	uint32_t id;

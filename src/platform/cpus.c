@@ -53,9 +53,9 @@ int cpulist_parse(const char *s, bool set[CPUS_MAX], char *err, size_t errlen)
 	}
 bad:
 	snprintf(err, errlen,
-		 "cpu_list \"%s\" is not a CPU list; write CPU numbers and ranges in ascending "
-		 "order, e.g. \"1\" or \"2-3,6\"",
-		 s);
+	         "cpu_list \"%s\" is not a CPU list; write CPU numbers and ranges in ascending "
+	         "order, e.g. \"1\" or \"2-3,6\"",
+	         s);
 	return -1;
 }
 
@@ -104,7 +104,7 @@ static void describe(const struct cpu_topology *t, char *buf, size_t cap)
 	for (int c = 0; c < t->nr; c++)
 		online += t->online[c];
 	snprintf(buf, cap, "this host has %d online CPU%s in %d core%s", online,
-		 online == 1 ? "" : "s", t->nr_cores, t->nr_cores == 1 ? "" : "s");
+	         online == 1 ? "" : "s", t->nr_cores, t->nr_cores == 1 ? "" : "s");
 }
 
 /* True if some core has no CPU in `use`. */
@@ -122,7 +122,7 @@ static bool host_keeps_a_core(const struct cpu_topology *t, const bool use[CPUS_
 }
 
 int cpus_choose(const struct cpu_topology *t, const char *cpu_list, uint32_t cpu_count, int *out,
-		uint32_t max, uint32_t *n, char *err, size_t errlen)
+                uint32_t max, uint32_t *n, char *err, size_t errlen)
 {
 	static bool use[CPUS_MAX];
 	char topo[128];
@@ -137,17 +137,18 @@ int cpus_choose(const struct cpu_topology *t, const char *cpu_list, uint32_t cpu
 				continue;
 			if (c >= t->nr || !t->present[c]) {
 				snprintf(err, errlen,
-					 "cpu_list names CPU %d, which does not exist (%s); choose "
-					 "CPUs from 0 to %d",
-					 c, topo, t->nr - 1);
+				         "cpu_list names CPU %d, which does not exist (%s); choose "
+				         "CPUs from 0 to %d",
+				         c, topo, t->nr - 1);
 				return -1;
 			}
 			if (!t->online[c]) {
-				snprintf(err, errlen,
-					 "cpu_list names CPU %d, which is offline; bring it online "
-					 "(echo 1 > /sys/devices/system/cpu/cpu%d/online) or choose "
-					 "another CPU",
-					 c, c);
+				snprintf(
+				    err, errlen,
+				    "cpu_list names CPU %d, which is offline; bring it online "
+				    "(echo 1 > /sys/devices/system/cpu/cpu%d/online) or choose "
+				    "another CPU",
+				    c, c);
 				return -1;
 			}
 			if (count == max) {
@@ -158,16 +159,17 @@ int cpus_choose(const struct cpu_topology *t, const char *cpu_list, uint32_t cpu
 		}
 		if (!host_keeps_a_core(t, use)) {
 			snprintf(err, errlen,
-				 "cpu_list = %s would leave the host without a whole physical core "
-				 "(%s); leave all CPUs of at least one core to the host",
-				 cpu_list, topo);
+			         "cpu_list = %s would leave the host without a whole physical core "
+			         "(%s); leave all CPUs of at least one core to the host",
+			         cpu_list, topo);
 			return -1;
 		}
 	} else {
 		memset(use, 0, sizeof(use));
 		if (cpu_count > max) {
-			snprintf(err, errlen, "cpu_count = %u is more than the %u vCPUs an EVM can have",
-				 cpu_count, max);
+			snprintf(err, errlen,
+			         "cpu_count = %u is more than the %u vCPUs an EVM can have",
+			         cpu_count, max);
 			return -1;
 		}
 		/* Highest cores first, whole cores at a time, so CPU 0's core stays free. */
@@ -182,10 +184,11 @@ int cpus_choose(const struct cpu_topology *t, const char *cpu_list, uint32_t cpu
 			for (int core = 1; core < t->nr_cores; core++)
 				for (int c = 0; c < t->nr; c++)
 					most += t->core[c] == core && t->online[c];
-			snprintf(err, errlen,
-				 "cpu_count = %u would leave the host without a whole physical core "
-				 "(%s); use cpu_count = %d or less",
-				 cpu_count, topo, most);
+			snprintf(
+			    err, errlen,
+			    "cpu_count = %u would leave the host without a whole physical core "
+			    "(%s); use cpu_count = %d or less",
+			    cpu_count, topo, most);
 			return -1;
 		}
 	}

@@ -13,10 +13,10 @@
 #define CPUS_MAX 1024
 
 struct cpu_topology {
-	int nr;		      /* CPUs that exist: 0 .. nr-1 (possible) */
+	int nr; /* CPUs that exist: 0 .. nr-1 (possible) */
 	bool present[CPUS_MAX];
 	bool online[CPUS_MAX];
-	int core[CPUS_MAX];   /* core number: CPUs sharing it are hyperthread siblings */
+	int core[CPUS_MAX]; /* core number: CPUs sharing it are hyperthread siblings */
 	int nr_cores;
 };
 
@@ -33,6 +33,6 @@ int cpulist_parse(const char *s, bool set[CPUS_MAX], char *err, size_t errlen);
  * whole core.
  */
 int cpus_choose(const struct cpu_topology *t, const char *cpu_list, uint32_t cpu_count, int *out,
-		uint32_t max, uint32_t *n, char *err, size_t errlen);
+                uint32_t max, uint32_t *n, char *err, size_t errlen);
 
 #endif

@@ -19,9 +19,9 @@ static int lookup_group(const char *name, gid_t *gid, char *err, size_t errlen)
 	char buf[4096];
 	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) || !res) {
 		snprintf(err, errlen,
-			 "socket_group \"%s\" does not exist; create it (groupadd %s) or set "
-			 "socket_group to an existing group",
-			 name, name);
+		         "socket_group \"%s\" does not exist; create it (groupadd %s) or set "
+		         "socket_group to an existing group",
+		         name, name);
 		return -1;
 	}
 	*gid = res->gr_gid;
@@ -42,18 +42,21 @@ int runtime_open(struct runtime *rt, const char *dir, const char *group, char *e
 	if (mkdir(dir, 0750) == 0) {
 		rt->created_dir = true;
 	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create runtime_dir %s: %s; create its parent or choose another runtime_dir",
-			 dir, strerror(errno));
+		snprintf(err, errlen,
+		         "cannot create runtime_dir %s: %s; create its parent or choose another "
+		         "runtime_dir",
+		         dir, strerror(errno));
 		return -1;
 	}
 	struct stat st;
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "runtime_dir %s is not a directory; choose another runtime_dir", dir);
+		snprintf(err, errlen,
+		         "runtime_dir %s is not a directory; choose another runtime_dir", dir);
 		return -1;
 	}
 	if (rt->created_dir && chown(dir, 0, rt->gid) && geteuid() == 0) {
 		snprintf(err, errlen, "cannot give runtime_dir %s to group %s: %s", dir, group,
-			 strerror(errno));
+		         strerror(errno));
 		goto fail;
 	}
 
@@ -67,10 +70,10 @@ int runtime_open(struct runtime *rt, const char *dir, const char *group, char *e
 		ssize_t n = pread(rt->lock_fd, buf, sizeof(buf) - 1, 0);
 		long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
 		snprintf(err, errlen,
-			 "another de_platform_service (pid %ld) owns runtime_dir %s and runs the "
-			 "EVM (one per host); stop it (systemctl stop de_platform_service or dectl "
-			 "stop) or give this instance another runtime_dir",
-			 pid, dir);
+		         "another de_platform_service (pid %ld) owns runtime_dir %s and runs the "
+		         "EVM (one per host); stop it (systemctl stop de_platform_service or dectl "
+		         "stop) or give this instance another runtime_dir",
+		         pid, dir);
 		close(rt->lock_fd);
 		rt->lock_fd = -1;
 		rt->created_dir = false; /* it belongs to the other instance */

@@ -35,8 +35,8 @@
 #include "util/log.h"
 
 #define READY_TIMEOUT_S 10
-#define MAX_CLIENTS	32
-#define CONSOLE_RING	65536u
+#define MAX_CLIENTS     32
+#define CONSOLE_RING    65536u
 #define MEM_RESERVE_MIB 256u
 
 enum { EP_SIGNAL = 1, EP_EVENT, EP_TIMER, EP_CONTROL, EP_CLIENT = 100 };
@@ -145,11 +145,12 @@ static int check_memory(uint64_t want_mib, char *err, size_t errlen)
 	if (reserve < MEM_RESERVE_MIB)
 		reserve = MEM_RESERVE_MIB;
 	if (want_mib + reserve > avail_mib) {
-		snprintf(err, errlen,
-			 "memory_mib = %llu is more than this host can give: %llu MiB available, less "
-			 "a %llu MiB reserve for the host, leaves %llu MiB; lower memory_mib",
-			 (unsigned long long)want_mib, avail_mib, reserve,
-			 avail_mib > reserve ? avail_mib - reserve : 0);
+		snprintf(
+		    err, errlen,
+		    "memory_mib = %llu is more than this host can give: %llu MiB available, less "
+		    "a %llu MiB reserve for the host, leaves %llu MiB; lower memory_mib",
+		    (unsigned long long)want_mib, avail_mib, reserve,
+		    avail_mib > reserve ? avail_mib - reserve : 0);
 		return -1;
 	}
 	return 0;
@@ -159,7 +160,8 @@ static int listen_unix(const char *path, gid_t gid, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is too long; use a shorter runtime_dir", path);
+		snprintf(err, errlen, "socket path %s is too long; use a shorter runtime_dir",
+		         path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -188,10 +190,10 @@ static void send_resp(struct client *c, enum de_ctl_status st, const char *paylo
 {
 	size_t n = payload ? strlen(payload) : 0;
 	struct de_ctl_resp r = {
-		.magic = DE_CTL_MAGIC,
-		.version = DE_CTL_VERSION,
-		.status = (uint16_t)st,
-		.len = (uint32_t)n,
+	    .magic = DE_CTL_MAGIC,
+	    .version = DE_CTL_VERSION,
+	    .status = (uint16_t)st,
+	    .len = (uint32_t)n,
 	};
 	/* Small replies: the socket buffer takes them whole. */
 	(void)!send(c->fd, &r, sizeof(r), MSG_NOSIGNAL);
@@ -209,19 +211,19 @@ static char *status_json(struct service *s)
 	}
 	pthread_mutex_lock(&s->lock);
 	struct status_info info = {
-		.running = !s->stopped,
-		.pid = (long)getpid(),
-		.nr_vcpus = s->ecfg.nr_vcpus,
-		.vcpus = vcpus,
-		.memory_mib = s->cfg.memory_mib,
-		.memory_locked = evm_memory_locked(s->evm),
-		.image = s->cfg.image,
-		.image_sha256 = evm_image_sha256(s->evm),
-		.debug = s->cfg.debug,
-		.uptime_s = ms_since(&s->start) / 1e3,
-		.boot_ms = s->boot_ms,
-		.runtime_dir = s->rt.dir,
-		.stop_reason = s->stopped ? s->stop_reason : NULL,
+	    .running = !s->stopped,
+	    .pid = (long)getpid(),
+	    .nr_vcpus = s->ecfg.nr_vcpus,
+	    .vcpus = vcpus,
+	    .memory_mib = s->cfg.memory_mib,
+	    .memory_locked = evm_memory_locked(s->evm),
+	    .image = s->cfg.image,
+	    .image_sha256 = evm_image_sha256(s->evm),
+	    .debug = s->cfg.debug,
+	    .uptime_s = ms_since(&s->start) / 1e3,
+	    .boot_ms = s->boot_ms,
+	    .runtime_dir = s->rt.dir,
+	    .stop_reason = s->stopped ? s->stop_reason : NULL,
 	};
 	char *json = ctl_status_json(&info);
 	pthread_mutex_unlock(&s->lock);
@@ -289,8 +291,8 @@ static bool client_request(struct service *s, struct client *c)
 	case DE_CTL_CONSOLE:
 		if (!s->cfg.debug) {
 			send_resp(c, DE_CTL_ESTATE,
-				  "the console exists only on debug EVMs; set debug = true in the "
-				  "config and restart the service");
+			          "the console exists only on debug EVMs; set debug = true in the "
+			          "config and restart the service");
 			client_close(s, c);
 			return false;
 		}
@@ -345,7 +347,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Files (in runtime_dir, default " DE_DEFAULT_RUNTIME_DIR "):\n"
 	      "  control.sock  control socket used by dectl\n"
-	      "  vsock.sock    hybrid vsock: connect, write \"CONNECT <port>\\n\", read \"OK <n>\\n\"\n"
+	      "  vsock.sock    hybrid vsock: connect, write \"CONNECT <port>\\n\", read \"OK "
+	      "<n>\\n\"\n"
 	      "  de_platform_service.pid  instance lock (one EVM per host)\n"
 	      "\n"
 	      "Environment:\n"
@@ -411,20 +414,22 @@ static int on_event(struct service *s)
 		}
 		struct epoll_event e = {.events = EPOLLIN, .data.u64 = EP_CONTROL};
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ctl_fd, &e);
-		log_msg(LOG_LVL_INFO, "EVM ready in %.1f ms: %u vCPU(s), %llu MiB, control socket %s",
-			s->boot_ms, s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
-			s->rt.control_path);
+		log_msg(LOG_LVL_INFO,
+		        "EVM ready in %.1f ms: %u vCPU(s), %llu MiB, control socket %s", s->boot_ms,
+		        s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
+		        s->rt.control_path);
 		sd_notifyf(0, "READY=1\nSTATUS=EVM running (%u vCPUs, %llu MiB)\nMAINPID=%ld",
-			   s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib, (long)getpid());
+		           s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib, (long)getpid());
 	}
 	if (stopped) {
 		if (!s->ready_seen) {
-			log_msg(LOG_LVL_ERR, "the EVM stopped before it was ready: %s", s->stop_reason);
+			log_msg(LOG_LVL_ERR, "the EVM stopped before it was ready: %s",
+			        s->stop_reason);
 			return -1;
 		}
 		log_msg(LOG_LVL_ERR,
-			"the EVM has stopped; the service keeps reporting its state. Restart it "
-			"with: systemctl restart de_platform_service");
+		        "the EVM has stopped; the service keeps reporting its state. Restart it "
+		        "with: systemctl restart de_platform_service");
 		sd_notifyf(0, "STATUS=EVM stopped: %s", s->stop_reason);
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
@@ -450,7 +455,7 @@ static int run(struct service *s)
 				struct signalfd_siginfo si;
 				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 					log_msg(LOG_LVL_INFO, "%s received, stopping the EVM",
-						strsignal((int)si.ssi_signo));
+					        strsignal((int)si.ssi_signo));
 					return 1;
 				}
 			} else if (tag == EP_EVENT) {
@@ -458,10 +463,11 @@ static int run(struct service *s)
 				if (r)
 					return r;
 			} else if (tag == EP_TIMER) {
-				log_msg(LOG_LVL_ERR,
-					"the trusted OS did not report ready within %d s; set debug = "
-					"true in the config to see its console",
-					READY_TIMEOUT_S);
+				log_msg(
+				    LOG_LVL_ERR,
+				    "the trusted OS did not report ready within %d s; set debug = "
+				    "true in the config to see its console",
+				    READY_TIMEOUT_S);
 				return -1;
 			} else if (tag == EP_CONTROL) {
 				client_accept(s);
@@ -484,9 +490,11 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	static const struct option opts[] = {
-		{"config", required_argument, 0, 'c'}, {"check", no_argument, 0, 'k'},
-		{"help", no_argument, 0, 'h'},	       {"version", no_argument, 0, 'V'},
-		{0, 0, 0, 0},
+	    {"config", required_argument, 0, 'c'},
+	    {"check", no_argument, 0, 'k'},
+	    {"help", no_argument, 0, 'h'},
+	    {"version", no_argument, 0, 'V'},
+	    {0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
@@ -510,7 +518,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "de_platform_service: unexpected argument \"%s\"; see --help\n",
-			argv[optind]);
+		        argv[optind]);
 		return 2;
 	}
 
@@ -537,10 +545,11 @@ int main(int argc, char **argv)
 
 	struct cpu_topology *topo = calloc(1, sizeof(*topo));
 	const char *sysfs = getenv("DE_SYSFS_CPU_DIR");
-	if (!topo || topology_read(sysfs ? sysfs : "/sys/devices/system/cpu", topo, err, sizeof(err)))
+	if (!topo ||
+	    topology_read(sysfs ? sysfs : "/sys/devices/system/cpu", topo, err, sizeof(err)))
 		goto refuse;
 	rc = cpus_choose(topo, s->cfg.cpu_list_set ? s->cfg.cpu_list : NULL, s->cfg.cpu_count,
-			 s->ecfg.host_cpus, DE_MAX_VCPUS, &s->ecfg.nr_vcpus, err, sizeof(err));
+	                 s->ecfg.host_cpus, DE_MAX_VCPUS, &s->ecfg.nr_vcpus, err, sizeof(err));
 	free(topo);
 	rc = rc ? 1 : 0;
 	if (rc || check_memory(s->cfg.memory_mib, err, sizeof(err))) {
@@ -562,8 +571,8 @@ int main(int argc, char **argv)
 	s->ecfg.debug = s->cfg.debug;
 	s->ecfg.vsock_path = s->rt.vsock_path;
 	s->ecfg.socket_gid = geteuid() == 0 ? (int)s->rt.gid : -1;
-	struct evm_callbacks cb = {.ctx = s, .console = on_console, .ready = on_ready,
-				   .stopped = on_stopped};
+	struct evm_callbacks cb = {
+	    .ctx = s, .console = on_console, .ready = on_ready, .stopped = on_stopped};
 	if (setup_loop(s, err, sizeof(err)) ||
 	    evm_create(&s->ecfg, &cb, &s->evm, err, sizeof(err)) ||
 	    evm_start(s->evm, err, sizeof(err))) {
@@ -572,8 +581,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_LVL_INFO, "EVM booting: image %s, %u vCPU(s), %llu MiB%s", s->cfg.image,
-		s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
-		s->cfg.debug ? ", debug console on" : "");
+	        s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
+	        s->cfg.debug ? ", debug console on" : "");
 
 	int r = run(s);
 	rc = r > 0 ? 0 : 1;

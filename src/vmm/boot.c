@@ -13,9 +13,9 @@
 #include "evm_internal.h"
 #include "de/vsock_proto.h"
 
-#define PT_P  0x1ull
-#define PT_W  0x2ull
-#define PT_PS 0x80ull
+#define PT_P   0x1ull
+#define PT_W   0x2ull
+#define PT_PS  0x80ull
 #define PT_PCD 0x10ull
 #define PT_PWT 0x08ull
 
@@ -23,7 +23,7 @@ static void add_region(struct de_bootinfo *bi, uint64_t base, uint64_t size, uin
 {
 	if (size && bi->nr_regions < DE_MAX_MEM_REGIONS)
 		bi->regions[bi->nr_regions++] =
-			(struct de_mem_region){.base = base, .size = size, .type = type};
+		    (struct de_mem_region){.base = base, .size = size, .type = type};
 }
 
 /* Identity-map [0, limit) with 2 MiB pages, plus the MMIO window uncached. */
@@ -62,8 +62,10 @@ int boot_setup(struct evm *e, const uint8_t *image, size_t image_len, char *err,
 	uint8_t *dst = guest_mem_ptr(&e->mem, DE_IMAGE_LOAD, h->mem_size);
 
 	if (!dst) {
-		snprintf(err, errlen, "the image (%llu KiB) does not fit in %llu MiB of EVM memory; raise memory_mib",
-			 (unsigned long long)(h->mem_size >> 10), (unsigned long long)e->cfg.memory_mib);
+		snprintf(
+		    err, errlen,
+		    "the image (%llu KiB) does not fit in %llu MiB of EVM memory; raise memory_mib",
+		    (unsigned long long)(h->mem_size >> 10), (unsigned long long)e->cfg.memory_mib);
 		return -ENOMEM;
 	}
 	memcpy(dst, image, image_len);
@@ -71,18 +73,18 @@ int boot_setup(struct evm *e, const uint8_t *image, size_t image_len, char *err,
 
 	struct de_bootinfo *bi = guest_mem_ptr(&e->mem, DE_BOOTINFO_PADDR, 4096);
 	*bi = (struct de_bootinfo){
-		.magic = DE_BOOTINFO_MAGIC,
-		.version = DE_BOOTINFO_VERSION,
-		.size = sizeof(*bi),
-		.flags = e->cfg.debug ? DE_BOOT_DEBUG : 0,
-		.nr_vcpus = e->cfg.nr_vcpus,
-		.memory_size = e->mem.size,
-		.guest_cid = DE_VSOCK_GUEST_CID,
-		.vsock_mmio = DE_VSOCK_MMIO,
-		.platform_mmio = DE_PLATFORM_MMIO,
-		.image_paddr = DE_IMAGE_LOAD,
-		.image_mem_size = h->mem_size,
-		.serial_port = DE_SERIAL_PORT,
+	    .magic = DE_BOOTINFO_MAGIC,
+	    .version = DE_BOOTINFO_VERSION,
+	    .size = sizeof(*bi),
+	    .flags = e->cfg.debug ? DE_BOOT_DEBUG : 0,
+	    .nr_vcpus = e->cfg.nr_vcpus,
+	    .memory_size = e->mem.size,
+	    .guest_cid = DE_VSOCK_GUEST_CID,
+	    .vsock_mmio = DE_VSOCK_MMIO,
+	    .platform_mmio = DE_PLATFORM_MMIO,
+	    .image_paddr = DE_IMAGE_LOAD,
+	    .image_mem_size = h->mem_size,
+	    .serial_port = DE_SERIAL_PORT,
 	};
 	add_region(bi, 0, DE_IMAGE_LOAD, DE_MEM_RESERVED);
 	add_region(bi, DE_IMAGE_LOAD, h->mem_size, DE_MEM_IMAGE);
@@ -97,16 +99,16 @@ int boot_setup(struct evm *e, const uint8_t *image, size_t image_len, char *err,
 static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 {
 	*s = (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code ? 0 : 1,
-		.s = 1,
-		.l = code ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = sel,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = code ? 0 : 1,
+	    .s = 1,
+	    .l = code ? 1 : 0,
+	    .g = 1,
 	};
 }
 
@@ -158,10 +160,10 @@ int boot_vcpu_regs(struct evm *e, struct vcpu *v, char *err, size_t errlen)
 	s.es = s.fs = s.gs = s.ss = s.ds;
 	s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xb, .present = 1};
 	s.ldt = (struct kvm_segment){.unusable = 1, .type = 0x2, .present = 0};
-	s.cr0 = 0x80050033;   /* PG WP NE ET MP PE */
-	s.cr4 = 0x40620;      /* OSXSAVE OSXMMEXCPT OSFXSR PAE */
+	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
+	s.cr4 = 0x40620;    /* OSXSAVE OSXMMEXCPT OSFXSR PAE */
 	s.cr3 = DE_BOOT_PT_PADDR;
-	s.efer = 0xd01;	      /* NXE LMA LME SCE */
+	s.efer = 0xd01; /* NXE LMA LME SCE */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
 		snprintf(err, errlen, "KVM_SET_SREGS (long mode): %s", strerror(errno));
 		return -errno;
@@ -174,10 +176,10 @@ int boot_vcpu_regs(struct evm *e, struct vcpu *v, char *err, size_t errlen)
 	}
 
 	struct kvm_regs r = {
-		.rip = e->image_entry,
-		.rdi = DE_BOOTINFO_PADDR,
-		.rsi = v->id,
-		.rflags = 0x2,
+	    .rip = e->image_entry,
+	    .rdi = DE_BOOTINFO_PADDR,
+	    .rsi = v->id,
+	    .rflags = 0x2,
 	};
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
 		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));

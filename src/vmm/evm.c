@@ -21,8 +21,8 @@ void evm_log(const char *level, const char *fmt, ...)
 {
 	va_list ap;
 	enum log_level l = !strcmp(level, "err")       ? LOG_LVL_ERR
-			   : !strcmp(level, "warning") ? LOG_LVL_WARN
-						       : LOG_LVL_INFO;
+	                   : !strcmp(level, "warning") ? LOG_LVL_WARN
+	                                               : LOG_LVL_INFO;
 	va_start(ap, fmt);
 	log_vmsg(l, fmt, ap);
 	va_end(ap);
@@ -96,15 +96,15 @@ static int kvm_open(struct evm *e, char *err, size_t errlen)
 	if (e->kvm_fd < 0) {
 		int en = errno;
 		snprintf(err, errlen,
-			 "cannot open /dev/kvm: %s; load the kvm module (modprobe kvm_intel or "
-			 "kvm_amd) and run the service as root",
-			 strerror(en));
+		         "cannot open /dev/kvm: %s; load the kvm module (modprobe kvm_intel or "
+		         "kvm_amd) and run the service as root",
+		         strerror(en));
 		return -en;
 	}
 	int ver = ioctl(e->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (ver != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm speaks API version %d, this VMM needs %d", ver,
-			 KVM_API_VERSION);
+		         KVM_API_VERSION);
 		return -ENOTSUP;
 	}
 	e->vm_fd = ioctl(e->kvm_fd, KVM_CREATE_VM, 0);
@@ -119,16 +119,16 @@ static int kvm_open(struct evm *e, char *err, size_t errlen)
 static int set_memslots(struct evm *e, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region low = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = e->mem.low,
-		.userspace_addr = (uint64_t)e->mem.host,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = e->mem.low,
+	    .userspace_addr = (uint64_t)e->mem.host,
 	};
 	struct kvm_userspace_memory_region high = {
-		.slot = 1,
-		.guest_phys_addr = GUEST_HIGH,
-		.memory_size = e->mem.high,
-		.userspace_addr = (uint64_t)(e->mem.host + e->mem.low),
+	    .slot = 1,
+	    .guest_phys_addr = GUEST_HIGH,
+	    .memory_size = e->mem.high,
+	    .userspace_addr = (uint64_t)(e->mem.host + e->mem.low),
 	};
 	if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0 ||
 	    (e->mem.high && ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &high) < 0)) {
@@ -140,7 +140,7 @@ static int set_memslots(struct evm *e, char *err, size_t errlen)
 }
 
 int evm_create(const struct evm_config *cfg, const struct evm_callbacks *cb, struct evm **out,
-	       char *err, size_t errlen)
+               char *err, size_t errlen)
 {
 	uint8_t *image = NULL;
 	size_t image_len = 0;

@@ -21,7 +21,7 @@ struct evm_config {
 	uint64_t memory_mib;
 	bool debug;
 	const char *vsock_path; /* hybrid-vsock Unix socket to listen on */
-	int socket_gid;		/* group of the sockets, or -1 */
+	int socket_gid;         /* group of the sockets, or -1 */
 };
 
 struct evm_callbacks {
@@ -48,7 +48,7 @@ struct evm_vcpu_info {
  * err.
  */
 int evm_create(const struct evm_config *cfg, const struct evm_callbacks *cb, struct evm **out,
-	       char *err, size_t errlen);
+               char *err, size_t errlen);
 /* Starts the vCPU threads and the vsock backend. */
 int evm_start(struct evm *e, char *err, size_t errlen);
 /* Stops the vCPUs (idempotent); the EVM can then only be destroyed. */

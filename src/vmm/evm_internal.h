@@ -69,7 +69,7 @@ void evm_event(struct evm *e);
 void evm_wait_event(struct evm *e, uint64_t seen, uint64_t max_us);
 /* A fatal guest condition: log it with the vCPU's registers and stop the EVM. */
 void evm_crash(struct evm *e, struct vcpu *v, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void evm_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int evm_add_mmio(struct evm *e, const struct mmio_region *r);

@@ -14,13 +14,14 @@ int guest_mem_create(struct guest_mem *m, uint64_t bytes, char *err, size_t errl
 	memset(m, 0, sizeof(*m));
 	m->memfd = memfd_create("de-evm-ram", MFD_CLOEXEC);
 	if (m->memfd < 0) {
-		snprintf(err, errlen, "cannot create guest memory: memfd_create: %s", strerror(errno));
+		snprintf(err, errlen, "cannot create guest memory: memfd_create: %s",
+		         strerror(errno));
 		return -errno;
 	}
 	if (ftruncate(m->memfd, (off_t)bytes)) {
 		int e = errno;
 		snprintf(err, errlen, "cannot size guest memory to %llu MiB: %s",
-			 (unsigned long long)(bytes >> 20), strerror(e));
+		         (unsigned long long)(bytes >> 20), strerror(e));
 		close(m->memfd);
 		return -e;
 	}
@@ -28,7 +29,7 @@ int guest_mem_create(struct guest_mem *m, uint64_t bytes, char *err, size_t errl
 	if (m->host == MAP_FAILED) {
 		int e = errno;
 		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s; lower memory_mib",
-			 (unsigned long long)(bytes >> 20), strerror(e));
+		         (unsigned long long)(bytes >> 20), strerror(e));
 		close(m->memfd);
 		return -e;
 	}
@@ -45,9 +46,9 @@ int guest_mem_create(struct guest_mem *m, uint64_t bytes, char *err, size_t errl
 		m->locked = true;
 	} else {
 		log_msg(LOG_LVL_WARN,
-			"cannot lock %llu MiB of guest memory (%s): it may be swapped out; run the "
-			"service as root or raise LimitMEMLOCK",
-			(unsigned long long)(bytes >> 20), strerror(errno));
+		        "cannot lock %llu MiB of guest memory (%s): it may be swapped out; run the "
+		        "service as root or raise LimitMEMLOCK",
+		        (unsigned long long)(bytes >> 20), strerror(errno));
 	}
 	return 0;
 }

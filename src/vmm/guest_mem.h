@@ -16,10 +16,10 @@
 
 struct guest_mem {
 	int memfd;
-	uint8_t *host;	 /* whole RAM, memfd offset 0 */
-	uint64_t size;	 /* bytes */
-	uint64_t low;	 /* bytes mapped at GPA 0 */
-	uint64_t high;	 /* bytes mapped at GPA 4 GiB (memfd offset = low) */
+	uint8_t *host; /* whole RAM, memfd offset 0 */
+	uint64_t size; /* bytes */
+	uint64_t low;  /* bytes mapped at GPA 0 */
+	uint64_t high; /* bytes mapped at GPA 4 GiB (memfd offset = low) */
 	bool locked;
 };
 

@@ -30,19 +30,23 @@ int image_check(const uint8_t *buf, size_t len, uint64_t memory_mib, char *err, 
 	}
 	if (h.version != DE_IMAGE_VERSION || h.header_size != sizeof(h)) {
 		snprintf(err, errlen,
-			 "image format version %u is not supported (this service reads version %u)" REMEDY,
-			 h.version, DE_IMAGE_VERSION);
+		         "image format version %u is not supported (this service reads version "
+		         "%u)" REMEDY,
+		         h.version, DE_IMAGE_VERSION);
 		return -1;
 	}
 	if (h.file_size != len) {
-		snprintf(err, errlen, "image is truncated or padded: header says %llu bytes, file has %zu" REMEDY,
-			 (unsigned long long)h.file_size, len);
+		snprintf(
+		    err, errlen,
+		    "image is truncated or padded: header says %llu bytes, file has %zu" REMEDY,
+		    (unsigned long long)h.file_size, len);
 		return -1;
 	}
 	if (h.load_paddr != DE_IMAGE_LOAD || h.flags != 0 || h.mem_size < h.file_size ||
 	    h.mem_size > DE_IMAGE_MAX_SIZE || h.entry_paddr < h.load_paddr ||
 	    h.entry_paddr >= h.load_paddr + h.file_size) {
-		snprintf(err, errlen, "image header is inconsistent (load address, sizes or entry)" REMEDY);
+		snprintf(err, errlen,
+		         "image header is inconsistent (load address, sizes or entry)" REMEDY);
 		return -1;
 	}
 	if (h.manager.nr_segments == 0 || h.manager.nr_segments > DE_IMAGE_MAX_SEGMENTS ||
@@ -65,9 +69,9 @@ int image_check(const uint8_t *buf, size_t len, uint64_t memory_mib, char *err, 
 	size_t off = offsetof(struct de_image_header, sha256);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-		 EVP_DigestUpdate(ctx, buf, off) && EVP_DigestUpdate(ctx, zero, sizeof(zero)) &&
-		 EVP_DigestUpdate(ctx, buf + off + sizeof(zero), len - off - sizeof(zero)) &&
-		 EVP_DigestFinal_ex(ctx, got, NULL);
+	         EVP_DigestUpdate(ctx, buf, off) && EVP_DigestUpdate(ctx, zero, sizeof(zero)) &&
+	         EVP_DigestUpdate(ctx, buf + off + sizeof(zero), len - off - sizeof(zero)) &&
+	         EVP_DigestFinal_ex(ctx, got, NULL);
 	EVP_MD_CTX_free(ctx);
 	if (!ok) {
 		snprintf(err, errlen, "cannot compute SHA-256 (OpenSSL failure)");
@@ -79,15 +83,16 @@ int image_check(const uint8_t *buf, size_t len, uint64_t memory_mib, char *err, 
 	}
 	if (h.min_memory_mib > memory_mib) {
 		snprintf(err, errlen,
-			 "the image needs at least %u MiB of EVM memory but memory_mib is %llu; raise memory_mib",
-			 h.min_memory_mib, (unsigned long long)memory_mib);
+		         "the image needs at least %u MiB of EVM memory but memory_mib is %llu; "
+		         "raise memory_mib",
+		         h.min_memory_mib, (unsigned long long)memory_mib);
 		return -1;
 	}
 	return 0;
 }
 
 int image_read(const char *path, uint64_t memory_mib, uint8_t **out, size_t *outlen, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -95,13 +100,15 @@ int image_read(const char *path, uint64_t memory_mib, uint8_t **out, size_t *out
 	int rc = -1;
 
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open image %s: %s; build it (cmake --build build) or set `image` in the config",
-			 path, strerror(errno));
+		snprintf(err, errlen,
+		         "cannot open image %s: %s; build it (cmake --build build) or set `image` "
+		         "in the config",
+		         path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)DE_IMAGE_MAX_SIZE) {
 		snprintf(err, errlen, "image %s is not a regular file of at most %llu MiB", path,
-			 (unsigned long long)(DE_IMAGE_MAX_SIZE >> 20));
+		         (unsigned long long)(DE_IMAGE_MAX_SIZE >> 20));
 		goto out;
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
@@ -114,7 +121,7 @@ int image_read(const char *path, uint64_t memory_mib, uint8_t **out, size_t *out
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n <= 0) {
 			snprintf(err, errlen, "cannot read image %s: %s", path,
-				 n < 0 ? strerror(errno) : "unexpected end of file");
+			         n < 0 ? strerror(errno) : "unexpected end of file");
 			goto out;
 		}
 		got += (size_t)n;

@@ -14,6 +14,6 @@ int image_check(const uint8_t *buf, size_t len, uint64_t memory_mib, char *err, 
 
 /* Reads and checks an image file; on success *buf is malloc'd. */
 int image_read(const char *path, uint64_t memory_mib, uint8_t **buf, size_t *len, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 #endif

@@ -60,9 +60,9 @@ static void plat_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 		memset(&r, 0, sizeof(r));
 		ioctl(v->fd, KVM_GET_REGS, &r);
 		evm_crash(e, v,
-			  "the trusted OS reported a fatal error on vCPU %u: %s (vector %llu, "
-			  "error %#llx, rip %#llx, address %#llx)",
-			  v->id, fatal_name(val), r.rdi, r.rsi, r.rdx, r.r8);
+		          "the trusted OS reported a fatal error on vCPU %u: %s (vector %llu, "
+		          "error %#llx, rip %#llx, address %#llx)",
+		          v->id, fatal_name(val), r.rdi, r.rsi, r.rdx, r.r8);
 		break;
 	}
 	default:
@@ -73,11 +73,11 @@ static void plat_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 int platform_dev_init(struct evm *e)
 {
 	struct mmio_region r = {
-		.base = DE_PLATFORM_MMIO,
-		.size = DE_MMIO_SIZE,
-		.dev = e,
-		.read = plat_read,
-		.write = plat_write,
+	    .base = DE_PLATFORM_MMIO,
+	    .size = DE_MMIO_SIZE,
+	    .dev = e,
+	    .read = plat_read,
+	    .write = plat_write,
 	};
 	return evm_add_mmio(e, &r);
 }

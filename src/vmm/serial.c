@@ -7,8 +7,8 @@
 
 #include "evm_internal.h"
 
-#define UART_THR 0
-#define UART_LSR 5
+#define UART_THR      0
+#define UART_LSR      5
 #define LSR_THRE_TEMT 0x60
 
 void serial_io(struct evm *e, struct vcpu *v, struct kvm_run *run)

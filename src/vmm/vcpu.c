@@ -54,16 +54,16 @@ void vcpu_dump(struct vcpu *v)
 		return;
 	}
 	evm_log("err", "vCPU %u: rip=%016llx rsp=%016llx rflags=%016llx cs=%04x ss=%04x", v->id,
-		r.rip, r.rsp, r.rflags, s.cs.selector, s.ss.selector);
+	        r.rip, r.rsp, r.rflags, s.cs.selector, s.ss.selector);
 	evm_log("err", "vCPU %u: rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx", v->id, r.rax,
-		r.rbx, r.rcx, r.rdx);
+	        r.rbx, r.rcx, r.rdx);
 	evm_log("err", "vCPU %u: rsi=%016llx rdi=%016llx rbp=%016llx r8=%016llx", v->id, r.rsi,
-		r.rdi, r.rbp, r.r8);
+	        r.rdi, r.rbp, r.r8);
 	evm_log("err", "vCPU %u: r9=%016llx r10=%016llx r11=%016llx r12=%016llx", v->id, r.r9,
-		r.r10, r.r11, r.r12);
+	        r.r10, r.r11, r.r12);
 	evm_log("err", "vCPU %u: r13=%016llx r14=%016llx r15=%016llx", v->id, r.r13, r.r14, r.r15);
 	evm_log("err", "vCPU %u: cr0=%llx cr2=%llx cr3=%llx cr4=%llx efer=%llx", v->id, s.cr0,
-		s.cr2, s.cr3, s.cr4, s.efer);
+	        s.cr2, s.cr3, s.cr4, s.efer);
 }
 
 static const struct mmio_region *mmio_find(struct evm *e, uint64_t addr, uint32_t len)
@@ -84,8 +84,9 @@ static void handle_mmio(struct vcpu *v, struct kvm_run *run)
 	const struct mmio_region *r = mmio_find(e, addr, len);
 
 	if (!r || len > 8) {
-		evm_crash(e, v, "vCPU %u accessed unmapped guest-physical address %#llx (%u bytes, %s)",
-			  v->id, (unsigned long long)addr, len, run->mmio.is_write ? "write" : "read");
+		evm_crash(
+		    e, v, "vCPU %u accessed unmapped guest-physical address %#llx (%u bytes, %s)",
+		    v->id, (unsigned long long)addr, len, run->mmio.is_write ? "write" : "read");
 		return;
 	}
 	if (run->mmio.is_write)
@@ -130,11 +131,11 @@ static bool handle_exit(struct vcpu *v)
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		evm_crash(e, v, "vCPU %u failed to enter the guest (hardware reason %#llx)", v->id,
-			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		          (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		evm_crash(e, v, "vCPU %u: KVM internal error, suberror %u", v->id,
-			  run->internal.suberror);
+		          run->internal.suberror);
 		return false;
 	default:
 		evm_crash(e, v, "vCPU %u: unexpected exit reason %u", v->id, run->exit_reason);
@@ -191,7 +192,7 @@ int vcpu_start(struct vcpu *v, char *err, size_t errlen)
 	if (rc) {
 		v->state = VCPU_STOPPED;
 		snprintf(err, errlen, "cannot start vCPU %u on host CPU %d: %s", v->id, v->host_cpu,
-			 strerror(rc));
+		         strerror(rc));
 		return -rc;
 	}
 	v->thread_started = true;

@@ -40,8 +40,8 @@ static uint32_t reg_read(struct virtio_mmio *t, uint64_t off)
 		return VIRTIO_VENDOR_DE;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return t->dev_features_sel < 2
-			       ? (uint32_t)(t->ops->features >> (32 * t->dev_features_sel))
-			       : 0;
+		           ? (uint32_t)(t->ops->features >> (32 * t->dev_features_sel))
+		           : 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? t->ops->queue_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -109,8 +109,9 @@ static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t val)
 			break;
 		if (val == 1 && !q->ready) {
 			if (virtq_activate(q, &t->evm->mem)) {
-				evm_log("err", "virtio device %u: queue %u placed outside guest RAM",
-					t->ops->device_id, t->queue_sel);
+				evm_log("err",
+				        "virtio device %u: queue %u placed outside guest RAM",
+				        t->ops->device_id, t->queue_sel);
 				t->status |= VIRTIO_STATUS_NEEDS_RESET;
 			}
 		} else if (val == 0) {
@@ -172,8 +173,8 @@ static void mmio_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 }
 
 int virtio_mmio_init(struct virtio_mmio *t, struct evm *e, uint64_t base,
-		     const struct virtio_device_ops *ops, void *dev, pthread_mutex_t *lock,
-		     uint32_t config_size)
+                     const struct virtio_device_ops *ops, void *dev, pthread_mutex_t *lock,
+                     uint32_t config_size)
 {
 	memset(t, 0, sizeof(*t));
 	t->ops = ops;
@@ -182,11 +183,11 @@ int virtio_mmio_init(struct virtio_mmio *t, struct evm *e, uint64_t base,
 	t->lock = lock;
 	t->config_size = config_size;
 	struct mmio_region r = {
-		.base = base,
-		.size = DE_MMIO_SIZE,
-		.dev = t,
-		.read = mmio_read,
-		.write = mmio_write,
+	    .base = base,
+	    .size = DE_MMIO_SIZE,
+	    .dev = t,
+	    .read = mmio_read,
+	    .write = mmio_write,
 	};
 	return evm_add_mmio(e, &r);
 }

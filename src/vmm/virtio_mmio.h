@@ -43,8 +43,8 @@ struct virtio_mmio {
 };
 
 int virtio_mmio_init(struct virtio_mmio *t, struct evm *e, uint64_t base,
-		     const struct virtio_device_ops *ops, void *dev, pthread_mutex_t *lock,
-		     uint32_t config_size);
+                     const struct virtio_device_ops *ops, void *dev, pthread_mutex_t *lock,
+                     uint32_t config_size);
 /* True once the driver set DRIVER_OK and did not fail. */
 int virtio_mmio_live(const struct virtio_mmio *t);
 

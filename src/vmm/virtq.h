@@ -12,7 +12,7 @@
 
 #include "guest_mem.h"
 
-#define VIRTQ_MAX_SIZE	256u
+#define VIRTQ_MAX_SIZE  256u
 #define VIRTQ_MAX_CHAIN 16u
 
 struct virtq {

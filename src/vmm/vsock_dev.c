@@ -30,8 +30,8 @@
 #include "de/virtio.h"
 #include "de/vsock_proto.h"
 
-#define VSOCK_HOST_BUF	(256u * 1024u) /* guest-to-host bytes buffered per connection */
-#define VSOCK_PKT_MAX	4096u	       /* payload per packet to the guest */
+#define VSOCK_HOST_BUF  (256u * 1024u) /* guest-to-host bytes buffered per connection */
+#define VSOCK_PKT_MAX   4096u          /* payload per packet to the guest */
 #define VSOCK_MAX_CONNS 64u
 #define VSOCK_QUEUE_MAX 256u
 #define FIRST_HOST_PORT 1024u
@@ -39,8 +39,8 @@
 #define VSOCK_REPLY_RESERVE 64u
 
 #define EP_LISTEN 0ull
-#define EP_WAKE	  1ull
-#define EP_CONN	  2ull /* + connection index */
+#define EP_WAKE   1ull
+#define EP_CONN   2ull /* + connection index */
 
 enum hc_state { HC_FREE = 0, HC_LINE, HC_CONNECTING, HC_OPEN };
 
@@ -67,11 +67,11 @@ struct hconn {
 	uint32_t peer_buf_alloc, peer_fwd_cnt, tx_cnt;
 	uint32_t pending;
 	uint32_t shut_flags;
-	bool client_eof;     /* the host program sent EOF */
-	bool guest_done;     /* guest reset or fully shut down: close after draining */
-	bool guest_no_recv;  /* guest will not receive more */
-	bool guest_no_send;  /* guest will not send more */
-	uint32_t ev;	     /* epoll interest */
+	bool client_eof;    /* the host program sent EOF */
+	bool guest_done;    /* guest reset or fully shut down: close after draining */
+	bool guest_no_recv; /* guest will not receive more */
+	bool guest_no_send; /* guest will not send more */
+	uint32_t ev;        /* epoll interest */
 	uint8_t msg[sizeof(struct de_ready_msg)];
 	uint32_t msg_len;
 };
@@ -119,7 +119,8 @@ static void conn_update_events(struct vsock_dev *d, struct hconn *c)
 	if (obuf_held(c))
 		ev |= EPOLLOUT;
 	if (ev != c->ev) {
-		struct epoll_event e = {.events = ev, .data.u64 = EP_CONN + (uint64_t)(c - d->conns)};
+		struct epoll_event e = {.events = ev,
+		                        .data.u64 = EP_CONN + (uint64_t)(c - d->conns)};
 		epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, c->fd, &e);
 		c->ev = ev;
 	}
@@ -175,7 +176,7 @@ static struct hconn *conn_find(struct vsock_dev *d, uint32_t host_port, uint32_t
  * device starved) when the guest has posted none.
  */
 static bool rx_packet(struct vsock_dev *d, struct hconn *c, uint16_t op, uint32_t flags,
-		      const uint8_t *data, uint32_t len)
+                      const uint8_t *data, uint32_t len)
 {
 	struct virtq *q = rxq(d);
 	struct virtq_chain ch;
@@ -194,21 +195,21 @@ static bool rx_packet(struct vsock_dev *d, struct hconn *c, uint16_t op, uint32_
 		return rx_packet(d, c, op, flags, data, len);
 	}
 	struct virtio_vsock_hdr h = {
-		.src_cid = DE_VSOCK_HOST_CID,
-		.dst_cid = DE_VSOCK_GUEST_CID,
-		.src_port = c->host_port,
-		.dst_port = c->guest_port,
-		.len = len,
-		.type = VIRTIO_VSOCK_TYPE_STREAM,
-		.op = op,
-		.flags = flags,
-		.buf_alloc = VSOCK_HOST_BUF - VSOCK_REPLY_RESERVE,
-		.fwd_cnt = c->fwd_cnt,
+	    .src_cid = DE_VSOCK_HOST_CID,
+	    .dst_cid = DE_VSOCK_GUEST_CID,
+	    .src_port = c->host_port,
+	    .dst_port = c->guest_port,
+	    .len = len,
+	    .type = VIRTIO_VSOCK_TYPE_STREAM,
+	    .op = op,
+	    .flags = flags,
+	    .buf_alloc = VSOCK_HOST_BUF - VSOCK_REPLY_RESERVE,
+	    .fwd_cnt = c->fwd_cnt,
 	};
 	if (ch.total_write < sizeof(h) + len) {
 		virtq_push(q, ch.head, 0);
 		log_vsock_error("guest RX buffer too small (%llu bytes)",
-				(unsigned long long)ch.total_write);
+		                (unsigned long long)ch.total_write);
 		return false;
 	}
 	uint32_t written = vsock_chain_write(&ch, 0, &h, sizeof(h));
@@ -226,9 +227,11 @@ static void conn_send_pending(struct vsock_dev *d, struct hconn *c)
 		uint32_t bit;
 		uint16_t op;
 	} order[] = {
-		{P_REQUEST, VIRTIO_VSOCK_OP_REQUEST},	   {P_RESPONSE, VIRTIO_VSOCK_OP_RESPONSE},
-		{P_CREDIT, VIRTIO_VSOCK_OP_CREDIT_UPDATE}, {P_SHUTDOWN, VIRTIO_VSOCK_OP_SHUTDOWN},
-		{P_RST, VIRTIO_VSOCK_OP_RST},
+	    {P_REQUEST, VIRTIO_VSOCK_OP_REQUEST},
+	    {P_RESPONSE, VIRTIO_VSOCK_OP_RESPONSE},
+	    {P_CREDIT, VIRTIO_VSOCK_OP_CREDIT_UPDATE},
+	    {P_SHUTDOWN, VIRTIO_VSOCK_OP_SHUTDOWN},
+	    {P_RST, VIRTIO_VSOCK_OP_RST},
 	};
 	if (c->fwd_cnt - c->fwd_advertised >= VSOCK_HOST_BUF / 4)
 		c->pending |= P_CREDIT;
@@ -268,7 +271,8 @@ static void conn_pump_in(struct vsock_dev *d, struct hconn *c)
 		if (got <= 0) {
 			/* EOF (or the program vanished): tell the guest no more is coming. */
 			c->client_eof = true;
-			c->shut_flags = VIRTIO_VSOCK_SHUTDOWN_SEND | (got < 0 ? VIRTIO_VSOCK_SHUTDOWN_RCV : 0);
+			c->shut_flags =
+			    VIRTIO_VSOCK_SHUTDOWN_SEND | (got < 0 ? VIRTIO_VSOCK_SHUTDOWN_RCV : 0);
 			c->pending |= P_SHUTDOWN;
 			conn_send_pending(d, c);
 			break;
@@ -370,7 +374,7 @@ static void ready_data(struct vsock_dev *d, struct hconn *c, const uint8_t *p, u
 }
 
 static void guest_packet(struct vsock_dev *d, const struct virtio_vsock_hdr *h,
-			 const struct virtq_chain *ch)
+                         const struct virtq_chain *ch)
 {
 	if (h->src_cid != DE_VSOCK_GUEST_CID || h->dst_cid != DE_VSOCK_HOST_CID ||
 	    h->type != VIRTIO_VSOCK_TYPE_STREAM)
@@ -514,13 +518,13 @@ static void vsock_status(void *dev, uint32_t status)
 }
 
 static const struct virtio_device_ops vsock_ops = {
-	.device_id = VIRTIO_ID_VSOCK,
-	.features = 1ull << VIRTIO_F_VERSION_1,
-	.nr_queues = VSOCK_NR_VQS,
-	.queue_max = VSOCK_QUEUE_MAX,
-	.config_read = vsock_config_read,
-	.notify = vsock_notify,
-	.status = vsock_status,
+    .device_id = VIRTIO_ID_VSOCK,
+    .features = 1ull << VIRTIO_F_VERSION_1,
+    .nr_queues = VSOCK_NR_VQS,
+    .queue_max = VSOCK_QUEUE_MAX,
+    .config_read = vsock_config_read,
+    .notify = vsock_notify,
+    .status = vsock_status,
 };
 
 /* ---- backend: Unix sockets ---------------------------------------------- */
@@ -649,7 +653,7 @@ int vsock_dev_create(struct evm *e, char *err, size_t errlen)
 	pthread_mutex_init(&d->lock, NULL);
 	e->vsock = d;
 	int rc = virtio_mmio_init(&d->transport, e, DE_VSOCK_MMIO, &vsock_ops, d, &d->lock,
-				  sizeof(struct virtio_vsock_config));
+	                          sizeof(struct virtio_vsock_config));
 	if (rc)
 		snprintf(err, errlen, "cannot register the vsock device");
 	return rc;
@@ -662,7 +666,8 @@ int vsock_dev_start(struct vsock_dev *d, char *err, size_t errlen)
 	int rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "vsock socket path %s is too long; use a shorter runtime_dir", path);
+		snprintf(err, errlen, "vsock socket path %s is too long; use a shorter runtime_dir",
+		         path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
@@ -674,7 +679,8 @@ int vsock_dev_start(struct vsock_dev *d, char *err, size_t errlen)
 	unlink(path);
 	if (bind(d->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(d->listen_fd, 64))
 		goto sys_fail;
-	if (chmod(path, 0660) || (d->evm->cfg.socket_gid >= 0 && chown(path, 0, (gid_t)d->evm->cfg.socket_gid)))
+	if (chmod(path, 0660) ||
+	    (d->evm->cfg.socket_gid >= 0 && chown(path, 0, (gid_t)d->evm->cfg.socket_gid)))
 		goto sys_fail;
 	struct epoll_event le = {.events = EPOLLIN, .data.u64 = EP_LISTEN};
 	struct epoll_event we = {.events = EPOLLIN, .data.u64 = EP_WAKE};

@@ -6,7 +6,7 @@
 #include "util/log.h"
 
 static uint32_t chain_copy(const struct virtq_chain *ch, uint64_t off, uint8_t *p, uint32_t len,
-			   int to_chain)
+                           int to_chain)
 {
 	uint32_t done = 0;
 	for (uint16_t i = 0; i < ch->nr && done < len; i++) {

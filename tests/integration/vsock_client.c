@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 		else if (!path)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: vsock_client SOCKET [--port P] [--conns N] [--bytes B] [--abort-after B] [--expect-refused]\n");
+			fprintf(stderr, "usage: vsock_client SOCKET [--port P] [--conns N] "
+			                "[--bytes B] [--abort-after B] [--expect-refused]\n");
 			return 2;
 		}
 	}
@@ -108,7 +109,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (strncmp(reply, "OK ", 3)) {
-			fprintf(stderr, "vsock_client: connection %u: expected \"OK <port>\", got \"%s\"\n", i, reply);
+			fprintf(stderr,
+			        "vsock_client: connection %u: expected \"OK <port>\", got \"%s\"\n",
+			        i, reply);
 			return 1;
 		}
 	}
@@ -135,7 +138,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vsock_client: no progress for 20 s (stuck)\n");
 			for (unsigned i = 0; i < nconns; i++)
 				fprintf(stderr, "  conn %u: sent %llu received %llu\n", i,
-					(unsigned long long)c[i].sent, (unsigned long long)c[i].recvd);
+				        (unsigned long long)c[i].sent,
+				        (unsigned long long)c[i].recvd);
 			return 1;
 		}
 		for (unsigned i = 0; i < nconns; i++) {
@@ -165,8 +169,11 @@ int main(int argc, char **argv)
 				ssize_t r = read(k->fd, buf, sizeof(buf));
 				if (r <= 0) {
 					if (k->recvd != bytes) {
-						fprintf(stderr, "vsock_client: conn %u closed after %llu of %llu bytes\n",
-							i, (unsigned long long)k->recvd, (unsigned long long)bytes);
+						fprintf(stderr,
+						        "vsock_client: conn %u closed after %llu "
+						        "of %llu bytes\n",
+						        i, (unsigned long long)k->recvd,
+						        (unsigned long long)bytes);
 						return 1;
 					}
 					close(k->fd);
@@ -176,14 +183,18 @@ int main(int argc, char **argv)
 				}
 				for (ssize_t j = 0; j < r; j++) {
 					if (buf[j] != pattern(k->seed, k->recvd + (uint64_t)j)) {
-						fprintf(stderr, "vsock_client: conn %u: byte %llu differs\n", i,
-							(unsigned long long)(k->recvd + (uint64_t)j));
+						fprintf(
+						    stderr,
+						    "vsock_client: conn %u: byte %llu differs\n", i,
+						    (unsigned long long)(k->recvd + (uint64_t)j));
 						return 1;
 					}
 				}
 				k->recvd += (uint64_t)r;
 				if (k->recvd > bytes) {
-					fprintf(stderr, "vsock_client: conn %u: received more than sent\n", i);
+					fprintf(stderr,
+					        "vsock_client: conn %u: received more than sent\n",
+					        i);
 					return 1;
 				}
 			}
@@ -192,7 +203,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (abort_after)
-		printf("%u connection(s) closed after %llu bytes each\n", nconns, (unsigned long long)abort_after);
+		printf("%u connection(s) closed after %llu bytes each\n", nconns,
+		       (unsigned long long)abort_after);
 	else
 		printf("%u connection(s) x %llu bytes echoed intact in %.3f s\n", nconns,
 		       (unsigned long long)bytes, s);

@@ -38,10 +38,10 @@ static void every_key(void **state)
 	(void)state;
 	struct de_config c;
 	assert_int_equal(parse("# comment\n; comment\nimage = /x/image.bin\ncpu_list = 2-3,6\n"
-			       "memory_mib = 1024\ndebug = yes\nruntime_dir = /tmp/r\n"
-			       "socket_group = kvm\n",
-			       &c),
-			 0);
+	                       "memory_mib = 1024\ndebug = yes\nruntime_dir = /tmp/r\n"
+	                       "socket_group = kvm\n",
+	                       &c),
+	                 0);
 	assert_string_equal(c.image, "/x/image.bin");
 	assert_true(c.cpu_list_set);
 	assert_string_equal(c.cpu_list, "2-3,6");
@@ -63,22 +63,22 @@ static void rejects(void **state)
 {
 	(void)state;
 	static const struct bad cases[] = {
-		{"foo = 1\n", "t.conf:1: unknown key \"foo\""},
-		{"\n\nbroken\n", "t.conf:3: malformed line"},
-		{"debug = true\n [evm]\nimage = /a\n", "t.conf:2: sections are not used"},
-		{"cpu_count = 0\n", "t.conf:1: cpu_count must be a whole number from 1 to 64"},
-		{"cpu_count = 65\n", "cpu_count must be"},
-		{"cpu_count = -1\n", "cpu_count must be"},
-		{"cpu_count = 1x\n", "cpu_count must be"},
-		{"cpu_count = 99999999999999999999999\n", "cpu_count must be"},
-		{"memory_mib = 8\n", "memory_mib must be"},
-		{"memory_mib =\n", "memory_mib must be"},
-		{"debug = 2\n", "debug must be true or false"},
-		{"image = relative.bin\n", "image must be an absolute path"},
-		{"runtime_dir = run\n", "runtime_dir must be an absolute path"},
-		{"cpu_count = 1\ncpu_list = 1\n", "mutually exclusive"},
-		{"debug = true\ndebug = false\n", "t.conf:2: debug is set twice"},
-		{"image = /a\0b\n", NULL},
+	    {"foo = 1\n", "t.conf:1: unknown key \"foo\""},
+	    {"\n\nbroken\n", "t.conf:3: malformed line"},
+	    {"debug = true\n [evm]\nimage = /a\n", "t.conf:2: sections are not used"},
+	    {"cpu_count = 0\n", "t.conf:1: cpu_count must be a whole number from 1 to 64"},
+	    {"cpu_count = 65\n", "cpu_count must be"},
+	    {"cpu_count = -1\n", "cpu_count must be"},
+	    {"cpu_count = 1x\n", "cpu_count must be"},
+	    {"cpu_count = 99999999999999999999999\n", "cpu_count must be"},
+	    {"memory_mib = 8\n", "memory_mib must be"},
+	    {"memory_mib =\n", "memory_mib must be"},
+	    {"debug = 2\n", "debug must be true or false"},
+	    {"image = relative.bin\n", "image must be an absolute path"},
+	    {"runtime_dir = run\n", "runtime_dir must be an absolute path"},
+	    {"cpu_count = 1\ncpu_list = 1\n", "mutually exclusive"},
+	    {"debug = true\ndebug = false\n", "t.conf:2: debug is set twice"},
+	    {"image = /a\0b\n", NULL},
 	};
 	struct de_config c;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -104,19 +104,19 @@ static void long_line_and_nul(void **state)
 
 	static const char with_nul[] = "debug = true\nimage = /a\0b\n";
 	config_defaults(&c);
-	assert_int_equal(config_parse_buffer(with_nul, sizeof(with_nul) - 1, "t.conf", &c, err,
-					     sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    config_parse_buffer(with_nul, sizeof(with_nul) - 1, "t.conf", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "t.conf:2: contains a NUL byte"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(every_key),
-		cmocka_unit_test(rejects),
-		cmocka_unit_test(long_line_and_nul),
+	    cmocka_unit_test(defaults),
+	    cmocka_unit_test(every_key),
+	    cmocka_unit_test(rejects),
+	    cmocka_unit_test(long_line_and_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,12 +17,14 @@ static char err[256];
 static void requests(void **state)
 {
 	(void)state;
-	struct de_ctl_req ok = {.magic = DE_CTL_MAGIC, .version = DE_CTL_VERSION, .op = DE_CTL_STATUS};
+	struct de_ctl_req ok = {
+	    .magic = DE_CTL_MAGIC, .version = DE_CTL_VERSION, .op = DE_CTL_STATUS};
 	struct de_ctl_req out, r;
 	assert_int_equal(ctl_req_check(&ok, sizeof(ok), &out, err, sizeof(err)), DE_CTL_OK);
 	assert_int_equal(out.op, DE_CTL_STATUS);
 
-	assert_int_equal(ctl_req_check(&ok, sizeof(ok) - 1, &out, err, sizeof(err)), DE_CTL_EBADREQ);
+	assert_int_equal(ctl_req_check(&ok, sizeof(ok) - 1, &out, err, sizeof(err)),
+	                 DE_CTL_EBADREQ);
 	assert_int_equal(ctl_req_check(&ok, 0, &out, err, sizeof(err)), DE_CTL_EBADREQ);
 	r = ok;
 	r.magic ^= 1;
@@ -48,9 +50,18 @@ static void status(void **state)
 	static const uint8_t sha[32] = {0xab, 0x01};
 	struct status_vcpu v[2] = {{0, 3, 100}, {1, 5, 101}};
 	struct status_info s = {
-		.running = true, .pid = 42, .nr_vcpus = 2, .vcpus = v, .memory_mib = 64,
-		.memory_locked = true, .image = "/i \"q\".bin", .image_sha256 = sha,
-		.debug = false, .uptime_s = 1.5, .boot_ms = 30.25, .runtime_dir = "/run/de",
+	    .running = true,
+	    .pid = 42,
+	    .nr_vcpus = 2,
+	    .vcpus = v,
+	    .memory_mib = 64,
+	    .memory_locked = true,
+	    .image = "/i \"q\".bin",
+	    .image_sha256 = sha,
+	    .debug = false,
+	    .uptime_s = 1.5,
+	    .boot_ms = 30.25,
+	    .runtime_dir = "/run/de",
 	};
 	char *text = ctl_status_json(&s);
 	assert_non_null(text);
@@ -65,7 +76,7 @@ static void status(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(vc, 1), "tid")), 101);
 	assert_string_equal(json_string_value(json_object_get(o, "image")), "/i \"q\".bin");
 	assert_string_equal(json_string_value(json_object_get(o, "image_sha256")),
-			    "ab01000000000000000000000000000000000000000000000000000000000000");
+	                    "ab01000000000000000000000000000000000000000000000000000000000000");
 	assert_true(json_is_false(json_object_get(o, "debug")));
 	assert_true(json_is_null(json_object_get(o, "stop_reason")));
 	assert_true(json_real_value(json_object_get(o, "boot_ms")) == 30.25);
@@ -85,8 +96,8 @@ static void status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(requests),
-		cmocka_unit_test(status),
+	    cmocka_unit_test(requests),
+	    cmocka_unit_test(status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,8 @@ static void lists(void **state)
 	assert_int_equal(cpulist_parse("2-3,6", set, err, sizeof(err)), 0);
 	assert_true(set[2] && set[3] && set[6]);
 	assert_false(set[4] || set[5] || set[7]);
-	static const char *const bad[] = {"", "a", "1-", "-1", "3-2", "1,1", "2,1", "1,,2",
-					  "1 ", " 1", "1-1024", "1024", "1;2", "0-3,2"};
+	static const char *const bad[] = {"",     "a",  "1-", "-1",     "3-2",  "1,1", "2,1",
+	                                  "1,,2", "1 ", " 1", "1-1024", "1024", "1;2", "0-3,2"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (cpulist_parse(bad[i], set, err, sizeof(err)) != -1)
 			fail_msg("\"%s\" was accepted", bad[i]);
@@ -81,8 +81,8 @@ static void choose(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lists),
-		cmocka_unit_test(choose),
+	    cmocka_unit_test(lists),
+	    cmocka_unit_test(choose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

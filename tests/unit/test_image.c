@@ -138,7 +138,8 @@ static void built(void **state)
 		skip();
 	assert_int_equal(image_read(built_image, 64, &buf, &len, err, sizeof(err)), 0);
 	free(buf);
-	assert_int_equal(image_read("/nonexistent/image.bin", 64, &buf, &len, err, sizeof(err)), -1);
+	assert_int_equal(image_read("/nonexistent/image.bin", 64, &buf, &len, err, sizeof(err)),
+	                 -1);
 	assert_non_null(strstr(err, "cannot open image"));
 }
 
@@ -146,9 +147,9 @@ int main(int argc, char **argv)
 {
 	built_image = argc > 1 ? argv[1] : NULL;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(good),
-		cmocka_unit_test(damaged),
-		cmocka_unit_test(built),
+	    cmocka_unit_test(good),
+	    cmocka_unit_test(damaged),
+	    cmocka_unit_test(built),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

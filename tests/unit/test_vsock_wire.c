@@ -25,21 +25,21 @@ static void connect_line(void **state)
 		int ok;
 		uint32_t port;
 	} cases[] = {
-		{"CONNECT 1\n", 1, 1},
-		{"CONNECT 0\n", 1, 0},
-		{"CONNECT 4294967295\n", 1, 4294967295u},
-		{"CONNECT 4294967296\n", 0, 0},
-		{"CONNECT 01\n", 0, 0},
-		{"CONNECT 1", 0, 0},
-		{"CONNECT \n", 0, 0},
-		{"CONNECT -1\n", 0, 0},
-		{"CONNECT +1\n", 0, 0},
-		{"CONNECT 1 \n", 0, 0},
-		{"connect 1\n", 0, 0},
-		{"CONNECT  1\n", 0, 0},
-		{"CONNECT 1\r\n", 0, 0},
-		{"CONNECT 99999999999\n", 0, 0},
-		{"", 0, 0},
+	    {"CONNECT 1\n", 1, 1},
+	    {"CONNECT 0\n", 1, 0},
+	    {"CONNECT 4294967295\n", 1, 4294967295u},
+	    {"CONNECT 4294967296\n", 0, 0},
+	    {"CONNECT 01\n", 0, 0},
+	    {"CONNECT 1", 0, 0},
+	    {"CONNECT \n", 0, 0},
+	    {"CONNECT -1\n", 0, 0},
+	    {"CONNECT +1\n", 0, 0},
+	    {"CONNECT 1 \n", 0, 0},
+	    {"connect 1\n", 0, 0},
+	    {"CONNECT  1\n", 0, 0},
+	    {"CONNECT 1\r\n", 0, 0},
+	    {"CONNECT 99999999999\n", 0, 0},
+	    {"", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = vsock_parse_connect(cases[i].s, strlen(cases[i].s), &port);
@@ -160,9 +160,9 @@ static void activation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(connect_line),
-		cmocka_unit_test(chains),
-		cmocka_unit_test(activation),
+	    cmocka_unit_test(connect_line),
+	    cmocka_unit_test(chains),
+	    cmocka_unit_test(activation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

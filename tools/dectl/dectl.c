@@ -63,13 +63,13 @@ static int ctl_connect(const char *dir)
 		int e = errno;
 		if (e == ENOENT || e == ECONNREFUSED)
 			fprintf(stderr,
-				"dectl: de_platform_service is not running (no service at %s); "
-				"start it with: systemctl start de_platform_service\n",
-				sa.sun_path);
+			        "dectl: de_platform_service is not running (no service at %s); "
+			        "start it with: systemctl start de_platform_service\n",
+			        sa.sun_path);
 		else
 			fprintf(stderr, "dectl: cannot connect to %s: %s%s\n", sa.sun_path,
-				strerror(e),
-				e == EACCES ? " (run as root or as a member of socket_group)" : "");
+			        strerror(e),
+			        e == EACCES ? " (run as root or as a member of socket_group)" : "");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -94,7 +94,8 @@ static int read_full(int fd, void *buf, size_t n)
 /* Sends one request; returns the payload (malloc'd, NUL-terminated) or NULL. */
 static char *request(int fd, enum de_ctl_op op, int *status)
 {
-	struct de_ctl_req req = {.magic = DE_CTL_MAGIC, .version = DE_CTL_VERSION, .op = (uint16_t)op};
+	struct de_ctl_req req = {
+	    .magic = DE_CTL_MAGIC, .version = DE_CTL_VERSION, .op = (uint16_t)op};
 	struct de_ctl_resp resp;
 	if (write(fd, &req, sizeof(req)) != sizeof(req) || read_full(fd, &resp, sizeof(resp)) ||
 	    resp.magic != DE_CTL_MAGIC || resp.len > DE_CTL_MAX_PAYLOAD) {

@@ -69,7 +69,7 @@ static int elf_load(struct elf_file *f, const char *path, uint16_t type)
 		return fail(path, "not an x86-64 ELF64 file");
 	if (f->eh->e_type != type)
 		return fail(path, type == ET_EXEC ? "kernel must be ET_EXEC"
-						  : "manager must be static-pie (ET_DYN)");
+		                                  : "manager must be static-pie (ET_DYN)");
 	if (f->eh->e_phentsize != sizeof(Elf64_Phdr) || f->eh->e_phoff > f->size ||
 	    (uint64_t)f->eh->e_phnum * sizeof(Elf64_Phdr) > f->size - f->eh->e_phoff)
 		return fail(path, "bad program header table");
@@ -97,11 +97,11 @@ int main(int argc, char **argv)
 {
 	const char *kpath = NULL, *mpath = NULL, *out = NULL;
 	static const struct option opts[] = {
-		{"kernel", required_argument, 0, 'k'},
-		{"manager", required_argument, 0, 'm'},
-		{"out", required_argument, 0, 'o'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"kernel", required_argument, 0, 'k'},
+	    {"manager", required_argument, 0, 'm'},
+	    {"out", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -136,7 +136,8 @@ int main(int argc, char **argv)
 		const Elf64_Phdr *p = &k.ph[i];
 		if (p->p_type != PT_LOAD || !p->p_memsz)
 			continue;
-		if (p->p_paddr < DE_IMAGE_LOAD || p->p_paddr + p->p_memsz > DE_IMAGE_LOAD + DE_IMAGE_MAX_SIZE)
+		if (p->p_paddr < DE_IMAGE_LOAD ||
+		    p->p_paddr + p->p_memsz > DE_IMAGE_LOAD + DE_IMAGE_MAX_SIZE)
 			return bad(kpath, "segment outside the image window");
 		if (p->p_paddr + p->p_memsz > kend)
 			kend = p->p_paddr + p->p_memsz;
@@ -156,18 +157,19 @@ int main(int argc, char **argv)
 			return bad(mpath, "writable and executable segment (W^X)");
 		uint64_t first = p->p_vaddr / PAGE, end = align_up(p->p_vaddr + p->p_memsz) / PAGE;
 		if (first < last_page_end)
-			return fail(mpath, "segments share a page; link with -z separate-code") ? 1 : 1;
+			return fail(mpath, "segments share a page; link with -z separate-code") ? 1
+			                                                                        : 1;
 		if (md.nr_segments == DE_IMAGE_MAX_SEGMENTS)
 			return bad(mpath, "too many segments");
 		if (md.nr_segments == 0 && p->p_offset == 0 && !md.phdr)
 			md.phdr = p->p_vaddr + m.eh->e_phoff;
 		last_page_end = end;
 		md.segments[md.nr_segments++] = (struct de_image_segment){
-			.first_page = (uint32_t)first,
-			.nr_pages = (uint32_t)(end - first),
-			.prot = ((p->p_flags & PF_R) ? DE_PROT_R : 0) |
-				((p->p_flags & PF_W) ? DE_PROT_W : 0) |
-				((p->p_flags & PF_X) ? DE_PROT_X : 0),
+		    .first_page = (uint32_t)first,
+		    .nr_pages = (uint32_t)(end - first),
+		    .prot = ((p->p_flags & PF_R) ? DE_PROT_R : 0) |
+		            ((p->p_flags & PF_W) ? DE_PROT_W : 0) |
+		            ((p->p_flags & PF_X) ? DE_PROT_X : 0),
 		};
 		if (end * PAGE > mspan)
 			mspan = end * PAGE;
@@ -192,7 +194,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < k.eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &k.ph[i];
 		if (p->p_type == PT_LOAD && p->p_filesz)
-			memcpy(img + (p->p_paddr - DE_IMAGE_LOAD), k.data + p->p_offset, p->p_filesz);
+			memcpy(img + (p->p_paddr - DE_IMAGE_LOAD), k.data + p->p_offset,
+			       p->p_filesz);
 	}
 	for (int i = 0; i < m.eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &m.ph[i];

@@ -19,10 +19,7 @@ void console_write(const char *s, size_t n)
 	if (!console_on || n == 0)
 		return;
 	/* One string I/O exit per call instead of one per byte. */
-	__asm__ volatile("rep outsb"
-			 : "+S"(s), "+c"(n)
-			 : "d"((uint16_t)DE_SERIAL_PORT)
-			 : "memory");
+	__asm__ volatile("rep outsb" : "+S"(s), "+c"(n) : "d"((uint16_t)DE_SERIAL_PORT) : "memory");
 }
 
 static size_t fmt_u64(char *out, uint64_t v, unsigned base, int width)
@@ -82,11 +79,11 @@ void kprintf(const char *fmt, ...)
 		}
 		case 'u':
 			n += fmt_u64(buf + n, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
-				     10, width);
+			             10, width);
 			break;
 		case 'x':
 			n += fmt_u64(buf + n, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
-				     16, width);
+			             16, width);
 			break;
 		case 'p':
 			buf[n++] = '0';

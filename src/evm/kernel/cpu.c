@@ -38,12 +38,12 @@ static uint8_t double_fault_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
 static struct idt_entry gate(uint64_t a, uint8_t ist, uint8_t dpl)
 {
 	return (struct idt_entry){
-		.offset_low = (uint16_t)a,
-		.selector = KERNEL_CS,
-		.ist = ist,
-		.type_attr = (uint8_t)(0x8e | (dpl << 5)), /* present interrupt gate */
-		.offset_mid = (uint16_t)(a >> 16),
-		.offset_high = (uint32_t)(a >> 32),
+	    .offset_low = (uint16_t)a,
+	    .selector = KERNEL_CS,
+	    .ist = ist,
+	    .type_attr = (uint8_t)(0x8e | (dpl << 5)), /* present interrupt gate */
+	    .offset_mid = (uint16_t)(a >> 16),
+	    .offset_high = (uint32_t)(a >> 32),
 	};
 }
 
@@ -85,22 +85,22 @@ void cpu_init(struct percpu *pc)
 	struct table_ptr gp = {sizeof(gdt[0]) - 1, (uint64_t)g};
 	struct table_ptr ip = {sizeof(idt) - 1, (uint64_t)idt};
 	__asm__ volatile("lgdt %0\n\t"
-			 "lidt %1\n\t"
-			 "mov %2, %%ds\n\t"
-			 "mov %2, %%es\n\t"
-			 "mov %2, %%ss\n\t"
-			 "xor %%eax, %%eax\n\t"
-			 "mov %%eax, %%fs\n\t"
-			 "mov %%eax, %%gs\n\t"
-			 "pushq %3\n\t"
-			 "lea 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "ltr %w4"
-			 :
-			 : "m"(gp), "m"(ip), "r"((uint64_t)KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL)
-			 : "rax", "memory");
+	                 "lidt %1\n\t"
+	                 "mov %2, %%ds\n\t"
+	                 "mov %2, %%es\n\t"
+	                 "mov %2, %%ss\n\t"
+	                 "xor %%eax, %%eax\n\t"
+	                 "mov %%eax, %%fs\n\t"
+	                 "mov %%eax, %%gs\n\t"
+	                 "pushq %3\n\t"
+	                 "lea 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "ltr %w4"
+	                 :
+	                 : "m"(gp), "m"(ip), "r"((uint64_t)KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL)
+	                 : "rax", "memory");
 
 	wrmsr(MSR_GS_BASE, (uint64_t)pc);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);

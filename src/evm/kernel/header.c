@@ -6,5 +6,5 @@
 #include "kernel.h"
 
 __attribute__((section(".image_header"), used)) const struct de_image_header image_header = {
-	.magic = DE_IMAGE_MAGIC,
+    .magic = DE_IMAGE_MAGIC,
 };

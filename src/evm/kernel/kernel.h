@@ -19,9 +19,9 @@
 /* Segment selectors (see cpu.c for the GDT). */
 #define KERNEL_CS 0x08
 #define KERNEL_DS 0x10
-#define USER_DS	  (0x18 | 3)
-#define USER_CS	  (0x20 | 3)
-#define TSS_SEL	  0x28
+#define USER_DS   (0x18 | 3)
+#define USER_CS   (0x20 | 3)
+#define TSS_SEL   0x28
 
 /* Per-vCPU data, reached through %gs in ring 0. Offsets are used by entry.S. */
 struct percpu {
@@ -62,12 +62,12 @@ static inline void mmio_write64(uint64_t addr, uint64_t v)
 	*(volatile uint64_t *)addr = v;
 }
 
-#define MSR_EFER	   0xc0000080u
-#define MSR_STAR	   0xc0000081u
-#define MSR_LSTAR	   0xc0000082u
-#define MSR_SFMASK	   0xc0000084u
-#define MSR_FS_BASE	   0xc0000100u
-#define MSR_GS_BASE	   0xc0000101u
+#define MSR_EFER           0xc0000080u
+#define MSR_STAR           0xc0000081u
+#define MSR_LSTAR          0xc0000082u
+#define MSR_SFMASK         0xc0000084u
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 
 /* cpu.c */
@@ -79,13 +79,13 @@ void console_write(const char *s, size_t n);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* mm.c: physical pages and page tables. */
-#define PTE_P	0x001ull
-#define PTE_W	0x002ull
-#define PTE_U	0x004ull
+#define PTE_P   0x001ull
+#define PTE_W   0x002ull
+#define PTE_U   0x004ull
 #define PTE_PWT 0x008ull
 #define PTE_PCD 0x010ull
-#define PTE_PS	0x080ull
-#define PTE_NX	(1ull << 63)
+#define PTE_PS  0x080ull
+#define PTE_NX  (1ull << 63)
 
 void mm_init(const struct de_bootinfo *bi);
 uint64_t mm_alloc_page(void); /* a zeroed physical page, or 0 */

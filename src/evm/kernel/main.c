@@ -63,7 +63,7 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 	pc->online = 1;
 	cpus_online = 1;
 	kprintf("de-kernel: %u vCPUs, %lu MiB, %lu free pages\n", bi->nr_vcpus,
-		bi->memory_size >> 20, mm_free_pages());
+	        bi->memory_size >> 20, mm_free_pages());
 	bsp_done = 1;
 	plat_write(DE_PLAT_KICK, 1);
 	manager_start(bi, pc);

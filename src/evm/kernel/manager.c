@@ -50,9 +50,9 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	map_or_die(root, DE_MGR_BOOTINFO, DE_BOOTINFO_PADDR, PTE_U | PTE_NX);
 	map_or_die(root, DE_SYSCALL_TRAMPOLINE, syscall_trampoline_page(), PTE_U);
 	map_or_die(root, DE_MGR_VSOCK_MMIO, bi->vsock_mmio,
-		   PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
+	           PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
 	map_or_die(root, DE_MGR_PLATFORM_MMIO, bi->platform_mmio,
-		   PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
+	           PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
 
 	uint64_t top_pa = 0;
 	for (uint64_t i = 1; i <= STACK_PAGES; i++) {
@@ -73,33 +73,33 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	name[0] = 'm', name[1] = 'g', name[2] = 'r', name[3] = 0;
 
 	const uint64_t aux[][2] = {
-		{DE_AT_PHDR, DE_MGR_BASE + m->phdr},
-		{DE_AT_PHENT, m->phentsize},
-		{DE_AT_PHNUM, m->phnum},
-		{DE_AT_PAGESZ, PAGE_SIZE},
-		{DE_AT_ENTRY, DE_MGR_BASE + m->entry},
-		{DE_AT_DE_BOOTINFO, DE_MGR_BOOTINFO},
-		{DE_AT_DE_VSOCK_MMIO, DE_MGR_VSOCK_MMIO},
-		{DE_AT_DE_PLATFORM_MMIO, DE_MGR_PLATFORM_MMIO},
-		{DE_AT_DE_PHYS_BASE, phys},
-		{DE_AT_DE_FREE_PAGES, mm_free_pages()},
-		{0, 0},
+	    {DE_AT_PHDR, DE_MGR_BASE + m->phdr},
+	    {DE_AT_PHENT, m->phentsize},
+	    {DE_AT_PHNUM, m->phnum},
+	    {DE_AT_PAGESZ, PAGE_SIZE},
+	    {DE_AT_ENTRY, DE_MGR_BASE + m->entry},
+	    {DE_AT_DE_BOOTINFO, DE_MGR_BOOTINFO},
+	    {DE_AT_DE_VSOCK_MMIO, DE_MGR_VSOCK_MMIO},
+	    {DE_AT_DE_PLATFORM_MMIO, DE_MGR_PLATFORM_MMIO},
+	    {DE_AT_DE_PHYS_BASE, phys},
+	    {DE_AT_DE_FREE_PAGES, mm_free_pages()},
+	    {0, 0},
 	};
 	uint64_t words = 4 + 2 * (sizeof(aux) / sizeof(aux[0]));
 	uint64_t sp = (name_va - words * 8) & ~15ull;
 	stack_block = (uint64_t *)(top_pa + (sp - (DE_MGR_STACK_TOP - PAGE_SIZE)));
 	uint64_t *w = stack_block;
-	*w++ = 1;	/* argc */
+	*w++ = 1;       /* argc */
 	*w++ = name_va; /* argv[0] */
-	*w++ = 0;	/* argv end */
-	*w++ = 0;	/* envp end */
+	*w++ = 0;       /* argv end */
+	*w++ = 0;       /* envp end */
 	for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]); i++) {
 		*w++ = aux[i][0];
 		*w++ = aux[i][1];
 	}
 
 	kprintf("de-kernel: starting manager (%lu KiB, %lu free pages)\n", m->size >> 10,
-		mm_free_pages());
+	        mm_free_pages());
 	(void)pc;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
 	enter_user(DE_MGR_BASE + m->entry, sp);

@@ -95,13 +95,13 @@ static int64_t sys_exit(uint64_t status, uint64_t a1, uint64_t a2)
 }
 
 static const syscall_fn syscall_table[] = {
-	[1] = sys_write,	  [16] = sys_ioctl,	    [20] = sys_writev,
-	[14] = sys_zero,	  /* rt_sigprocmask: no signals here */
-	[13] = sys_zero,	  /* rt_sigaction */
-	[39] = sys_gettid,	  /* getpid */
-	[60] = sys_exit,	  [158] = sys_arch_prctl,   [186] = sys_gettid,
-	[218] = sys_gettid,	  /* set_tid_address */
-	[231] = sys_exit,	  /* exit_group */
+    [1] = sys_write,    [16] = sys_ioctl,
+    [20] = sys_writev,  [14] = sys_zero, /* rt_sigprocmask: no signals here */
+    [13] = sys_zero,                     /* rt_sigaction */
+    [39] = sys_gettid,                   /* getpid */
+    [60] = sys_exit,    [158] = sys_arch_prctl,
+    [186] = sys_gettid, [218] = sys_gettid, /* set_tid_address */
+    [231] = sys_exit,                       /* exit_group */
 };
 
 /*
@@ -133,7 +133,7 @@ uint64_t syscall_trampoline_page(void)
 }
 
 #define RFLAGS_USER_MASK 0x0cd5ull /* CF PF AF ZF SF TF DF OF */
-#define RFLAGS_FIXED	 0x0202ull /* bit 1, IF */
+#define RFLAGS_FIXED     0x0202ull /* bit 1, IF */
 
 void syscall_handler(struct frame *f)
 {

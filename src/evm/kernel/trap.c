@@ -8,14 +8,38 @@
 #include "de/platform_dev.h"
 
 static const char *const trap_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
-	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-	"#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
-	"reserved 24", "reserved 25", "reserved 26", "reserved 27", "reserved 28",
-	"reserved 29", "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "reserved 28",
+    "reserved 29",
+    "#SX security",
+    "reserved 31",
 };
 
 /*
@@ -27,10 +51,10 @@ _Noreturn void fatal(uint64_t code, uint64_t a, uint64_t b, uint64_t c, uint64_t
 	register uint64_t r8 __asm__("r8") = d;
 	for (;;)
 		__asm__ volatile("movq %0, (%1)"
-				 :
-				 : "r"(code), "r"(DE_PLATFORM_MMIO + DE_PLAT_FATAL), "D"(a),
-				   "S"(b), "d"(c), "r"(r8)
-				 : "memory");
+		                 :
+		                 : "r"(code), "r"(DE_PLATFORM_MMIO + DE_PLAT_FATAL), "D"(a), "S"(b),
+		                   "d"(c), "r"(r8)
+		                 : "memory");
 }
 
 void trap_handler(struct frame *f)
@@ -39,7 +63,7 @@ void trap_handler(struct frame *f)
 	uint64_t cr2 = read_cr2();
 
 	kprintf("de-kernel: %s fault: %s (vector %lu) error %lx\n", user ? "manager" : "kernel",
-		trap_names[f->vector & 31], f->vector, f->error);
+	        trap_names[f->vector & 31], f->vector, f->error);
 	kprintf("  rip %lx rsp %lx rflags %lx cr2 %lx\n", f->rip, f->rsp, f->rflags, cr2);
 	kprintf("  rax %lx rbx %lx rcx %lx rdx %lx\n", f->rax, f->rbx, f->rcx, f->rdx);
 	kprintf("  rsi %lx rdi %lx rbp %lx r8 %lx\n", f->rsi, f->rdi, f->rbp, f->r8);

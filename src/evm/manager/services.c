@@ -51,11 +51,11 @@ int ready_report(uint32_t vcpus_online, uint64_t free_pages)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	ready_msg = (struct de_ready_msg){
-		.magic = DE_READY_MAGIC,
-		.version = DE_READY_VERSION,
-		.nr_vcpus_online = vcpus_online,
-		.free_pages = free_pages,
-		.boot_tsc = (uint64_t)hi << 32 | lo,
+	    .magic = DE_READY_MAGIC,
+	    .version = DE_READY_VERSION,
+	    .nr_vcpus_online = vcpus_online,
+	    .free_pages = free_pages,
+	    .boot_tsc = (uint64_t)hi << 32 | lo,
 	};
 	return vsock_connect(DE_VSOCK_HOST_CID, DE_HOST_PORT_READY, ready_handler) ? 0 : -1;
 }

@@ -27,9 +27,9 @@ int vq_add(struct vq *q, uint64_t addr, uint32_t len, int device_writes)
 	q->free_head = q->next_free[id];
 	q->nr_free--;
 	q->desc[id] = (struct virtq_desc){
-		.addr = addr,
-		.len = len,
-		.flags = device_writes ? VIRTQ_DESC_F_WRITE : 0,
+	    .addr = addr,
+	    .len = len,
+	    .flags = device_writes ? VIRTQ_DESC_F_WRITE : 0,
 	};
 	q->avail.ring[q->avail.idx % VQ_SIZE] = id;
 	__atomic_store_n(&q->avail.idx, (uint16_t)(q->avail.idx + 1), __ATOMIC_RELEASE);

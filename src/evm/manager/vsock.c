@@ -109,14 +109,14 @@ size_t vsock_write(struct vsock_conn *c, const void *buf, size_t n)
 static void hdr_fill(struct virtio_vsock_hdr *h, const struct vsock_conn *c, uint16_t op)
 {
 	*h = (struct virtio_vsock_hdr){
-		.src_cid = guest_cid,
-		.dst_cid = c->peer_cid,
-		.src_port = c->local_port,
-		.dst_port = c->peer_port,
-		.type = VIRTIO_VSOCK_TYPE_STREAM,
-		.op = op,
-		.buf_alloc = VSOCK_RING,
-		.fwd_cnt = c->fwd_cnt,
+	    .src_cid = guest_cid,
+	    .dst_cid = c->peer_cid,
+	    .src_port = c->local_port,
+	    .dst_port = c->peer_port,
+	    .type = VIRTIO_VSOCK_TYPE_STREAM,
+	    .op = op,
+	    .buf_alloc = VSOCK_RING,
+	    .fwd_cnt = c->fwd_cnt,
 	};
 }
 
@@ -153,12 +153,12 @@ static void orphan_rst(const struct virtio_vsock_hdr *in)
 	if (in->op == VIRTIO_VSOCK_OP_RST || nr_orphans >= MAX_ORPHANS)
 		return;
 	orphans[nr_orphans++] = (struct virtio_vsock_hdr){
-		.src_cid = guest_cid,
-		.dst_cid = in->src_cid,
-		.src_port = in->dst_port,
-		.dst_port = in->src_port,
-		.type = VIRTIO_VSOCK_TYPE_STREAM,
-		.op = VIRTIO_VSOCK_OP_RST,
+	    .src_cid = guest_cid,
+	    .dst_cid = in->src_cid,
+	    .src_port = in->dst_port,
+	    .dst_port = in->src_port,
+	    .type = VIRTIO_VSOCK_TYPE_STREAM,
+	    .op = VIRTIO_VSOCK_OP_RST,
 	};
 }
 
@@ -184,7 +184,7 @@ static struct vsock_conn *conn_find(uint64_t cid, uint32_t peer_port, uint32_t l
 }
 
 static struct vsock_conn *conn_alloc(uint64_t cid, uint32_t peer_port, uint32_t local_port,
-				     vsock_handler handler)
+                                     vsock_handler handler)
 {
 	for (uint32_t i = 0; i < VSOCK_MAX_CONNS; i++) {
 		struct vsock_conn *c = &conns[i];
@@ -259,7 +259,8 @@ static void rx_packet(const struct virtio_vsock_hdr *h, const uint8_t *data, uin
 		c->pending |= PEND_CREDIT;
 		break;
 	case VIRTIO_VSOCK_OP_SHUTDOWN:
-		c->peer_shutdown |= h->flags & (VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND);
+		c->peer_shutdown |=
+		    h->flags & (VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND);
 		if (c->peer_shutdown & VIRTIO_VSOCK_SHUTDOWN_RCV)
 			c->tx.tail = c->tx.head; /* nobody will read it */
 		break;
@@ -315,7 +316,7 @@ static int conn_flush(struct vsock_conn *c)
 	int tx_empty = c->tx.head == c->tx.tail;
 	if ((c->pending & PEND_SHUTDOWN) && tx_empty && c->state == VS_CONNECTED) {
 		if (tx_control(c, VIRTIO_VSOCK_OP_SHUTDOWN,
-			       VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND)) {
+		               VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND)) {
 			c->pending &= ~PEND_SHUTDOWN;
 			c->state = VS_CLOSING;
 			did = 1;
@@ -429,8 +430,7 @@ static int setup_queue(uint32_t index, struct vq *q)
 	if (rd32(VIRTIO_MMIO_QUEUE_READY) || rd32(VIRTIO_MMIO_QUEUE_NUM_MAX) < VQ_SIZE)
 		return -1;
 	vq_init(q);
-	uint64_t d = virt_to_phys(q->desc), a = virt_to_phys(&q->avail),
-		 u = virt_to_phys(&q->used);
+	uint64_t d = virt_to_phys(q->desc), a = virt_to_phys(&q->avail), u = virt_to_phys(&q->used);
 	wr32(VIRTIO_MMIO_QUEUE_NUM, VQ_SIZE);
 	wr32(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
 	wr32(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define VSOCK_RING	 65536u /* per direction, per connection */
-#define VSOCK_MAX_CONNS	 16u
-#define VSOCK_PKT_DATA	 4096u
+#define VSOCK_RING       65536u /* per direction, per connection */
+#define VSOCK_MAX_CONNS  16u
+#define VSOCK_PKT_DATA   4096u
 #define VSOCK_LOCAL_PORT 1024u /* first port for connections we open */
 
 enum vsock_state {
@@ -39,11 +39,11 @@ struct vsock_conn {
 	uint64_t peer_cid;
 	uint32_t peer_buf_alloc;
 	uint32_t peer_fwd_cnt;
-	uint32_t tx_cnt;	   /* bytes we sent */
-	uint32_t fwd_cnt;	   /* bytes the service consumed from rx */
-	uint32_t fwd_advertised;   /* fwd_cnt as last sent to the peer */
-	uint32_t peer_shutdown;	   /* VIRTIO_VSOCK_SHUTDOWN_* received */
-	uint32_t pending;	   /* control packets owed: PEND_* */
+	uint32_t tx_cnt;         /* bytes we sent */
+	uint32_t fwd_cnt;        /* bytes the service consumed from rx */
+	uint32_t fwd_advertised; /* fwd_cnt as last sent to the peer */
+	uint32_t peer_shutdown;  /* VIRTIO_VSOCK_SHUTDOWN_* received */
+	uint32_t pending;        /* control packets owed: PEND_* */
 	vsock_handler handler;
 	void *user;
 	struct vsock_ring rx, tx;
