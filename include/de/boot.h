@@ -67,6 +67,7 @@ _Static_assert(sizeof(struct de_image_header) == 224, "image header layout");
 #define DE_PLATFORM_MMIO   (DE_MMIO_BASE + 0x1000) /* DE platform device, 4 KiB */
 #define DE_MMIO_SIZE       0x1000ull
 #define DE_SERIAL_PORT     0x3f8
+#define DE_WINDOW_BASE     (1ull << 40) /* shared windows live at or above 1 TiB */
 #define DE_MAX_VCPUS       64u
 #define DE_MAX_MEM_REGIONS 8u
 
@@ -114,7 +115,9 @@ struct de_bootinfo {
 	struct de_mem_region regions[DE_MAX_MEM_REGIONS];
 	/* Bumped by the VMM whenever a device has new work for the guest. */
 	volatile uint64_t event_seq;
-	uint64_t reserved[7];
+	uint64_t tsc_khz;          /* guest TSC frequency, 0 if unknown */
+	uint64_t boot_realtime_ns; /* host wall clock when the EVM started (untrusted) */
+	uint64_t reserved[5];
 };
 
 _Static_assert(sizeof(struct de_bootinfo) <= 4096, "boot info fits a page");

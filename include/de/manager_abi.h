@@ -12,7 +12,10 @@
 #define DE_MGR_BOOTINFO      0x0000008040000000ull /* read-only boot info page */
 #define DE_MGR_VSOCK_MMIO    0x0000008040001000ull
 #define DE_MGR_PLATFORM_MMIO 0x0000008040002000ull
+#define DE_MGR_KEVENTS       0x0000008040003000ull /* kernel event ring (kernel_abi.h) */
 #define DE_MGR_STACK_TOP     0x0000008080000000ull
+#define DE_MGR_SCRATCH       0x0000009000000000ull /* DE_SYS_ALLOC region, 64 GiB */
+#define DE_MGR_SCRATCH_END   0x000000a000000000ull
 
 /*
  * The syscall trampoline: one read-only, executable user page at the same

@@ -23,6 +23,13 @@ enum de_plat_reg {
 	DE_PLAT_WAIT_MAX_US = 0x20, /* r: longest sleep of one WAIT, in µs */
 	/* w: a de_plat_fatal code; the VMM dumps this vCPU and stops the EVM. */
 	DE_PLAT_FATAL = 0x28,
+	/*
+	 * w: zero guest RAM: value = page-aligned guest-physical address |
+	 * (number of pages - 1) in bits 0-11, so one write zeroes 1 to 4096
+	 * pages. The kernel uses it to scrub freed pages without bulk work in
+	 * ring 0. A range outside RAM stops the EVM (a kernel bug).
+	 */
+	DE_PLAT_ZERO = 0x30,
 };
 
 enum de_plat_fatal {

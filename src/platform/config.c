@@ -102,9 +102,9 @@ static int k_cpu_list(struct de_config *c, const char *v, char *why, size_t n)
 
 static int k_memory(struct de_config *c, const char *v, char *why, size_t n)
 {
-	if (parse_u64(v, 16, 1ull << 22, &c->memory_mib)) {
+	if (parse_u64(v, 16, 1ull << 19, &c->memory_mib)) {
 		snprintf(why, n,
-		         "memory_mib must be a whole number of MiB from 16 to 4194304, not \"%s\"",
+		         "memory_mib must be a whole number of MiB from 16 to 524288, not \"%s\"",
 		         v);
 		return -1;
 	}

@@ -200,6 +200,9 @@ int evm_create(const struct evm_config *cfg, const struct evm_callbacks *cb, str
 		if (rc)
 			goto fail;
 	}
+	/* Guest time: the TSC rate, and the host's wall clock as a starting point. */
+	int khz = ioctl(e->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+	e->bootinfo->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	free(image);
 	*out = e;
 	return 0;
@@ -211,6 +214,10 @@ fail:
 
 int evm_start(struct evm *e, char *err, size_t errlen)
 {
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	e->bootinfo->boot_realtime_ns =
+	    (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	int rc = vsock_dev_start(e->vsock, err, errlen);
 	if (rc)
 		return rc;

@@ -65,6 +65,18 @@ static void plat_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 		          v->id, fatal_name(val), r.rdi, r.rsi, r.rdx, r.r8);
 		break;
 	}
+	case DE_PLAT_ZERO: {
+		uint64_t gpa = val & ~0xfffull, bytes = ((val & 0xfff) + 1) * 4096;
+		void *p = guest_mem_ptr(&e->mem, gpa, bytes);
+		if (!p) {
+			evm_crash(e, v,
+			          "the trusted OS asked to zero %#llx+%#llx, outside guest RAM",
+			          (unsigned long long)gpa, (unsigned long long)bytes);
+			break;
+		}
+		memset(p, 0, bytes);
+		break;
+	}
 	default:
 		break; /* writes to other registers are ignored */
 	}

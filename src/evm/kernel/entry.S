@@ -156,29 +156,13 @@ syscall_gate:
 	swapgs
 	iretq
 
-/* enter_user(rip, rsp): first entry into ring 3 with clean registers. */
-	.globl enter_user
-enter_user:
-	pushq	$0x1b			/* ss */
-	push	%rsi			/* rsp */
-	pushq	$0x202			/* rflags: IF set, nothing else */
-	pushq	$0x23			/* cs */
-	push	%rdi			/* rip */
-	xor	%eax, %eax
-	xor	%ebx, %ebx
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%ebp, %ebp
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-	xor	%r12d, %r12d
-	xor	%r13d, %r13d
-	xor	%r14d, %r14d
-	xor	%r15d, %r15d
+/* return_to_user(frame): leave the kernel into the thread whose registers
+ * are in *frame (a struct frame). */
+	.globl return_to_user
+return_to_user:
+	mov	%rdi, %rsp
+	RESTORE_REGS
+	add	$16, %rsp
 	swapgs
 	iretq
 

@@ -23,13 +23,38 @@
 #define USER_CS   (0x20 | 3)
 #define TSS_SEL   0x28
 
+struct thread;
+
 /* Per-vCPU data, reached through %gs in ring 0. Offsets are used by entry.S. */
 struct percpu {
 	uint64_t kstack_top; /* offset 0 */
 	uint64_t user_rsp;   /* offset 8: scratch on syscall entry */
+	struct percpu *self; /* offset 16: for this_cpu() */
 	uint32_t index;
 	uint32_t online;
+	struct thread *current;
+	struct thread *rq_head, *rq_tail; /* runnable threads bound to this vCPU */
+	volatile uint32_t rq_lock;
 };
+
+#define ENOENT    2
+#define EINTR     4
+#define ENOEXEC   8
+#define EBADF     9
+#define EAGAIN    11
+#define ENOMEM    12
+#define EFAULT    14
+#define EBUSY     16
+#define EEXIST    17
+#define EINVAL    22
+#define ENOSPC    28
+#define ENOTTY    25
+#define ENOSYS    38
+#define EPERM     1
+#define ETIMEDOUT 110
+
+#define USER_MIN 0x0000008000000000ull
+#define USER_MAX 0x0000800000000000ull
 
 /* Saved by entry.S for syscalls and traps; layout matches the pushes there. */
 struct frame {
@@ -79,22 +104,105 @@ void console_write(const char *s, size_t n);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* mm.c: physical pages and page tables. */
-#define PTE_P   0x001ull
-#define PTE_W   0x002ull
-#define PTE_U   0x004ull
-#define PTE_PWT 0x008ull
-#define PTE_PCD 0x010ull
-#define PTE_PS  0x080ull
-#define PTE_NX  (1ull << 63)
+#define PTE_P     0x001ull
+#define PTE_W     0x002ull
+#define PTE_U     0x004ull
+#define PTE_PWT   0x008ull
+#define PTE_PCD   0x010ull
+#define PTE_PS    0x080ull
+#define PTE_OWNED (1ull << 9) /* software bit: the frame belongs to the space */
+#define PTE_NX    (1ull << 63)
+
+struct free_batch {
+	uint64_t pfn, n;
+};
 
 void mm_init(const struct de_bootinfo *bi);
 uint64_t mm_alloc_page(void); /* a zeroed physical page, or 0 */
+/* Freeing goes through a batch so the VMM scrubs whole runs at once. */
+void mm_free_begin(struct free_batch *fb);
+void mm_free_add(struct free_batch *fb, uint64_t pa);
+void mm_free_end(struct free_batch *fb);
 uint64_t mm_free_pages(void);
+uint64_t mm_total_pages(void);
 uint64_t mm_kernel_root(void);
 int mm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
+/* The last-level entry for va, creating tables if asked; 0 if impossible. */
+uint64_t *pt_walk(uint64_t root, uint64_t va, int create);
+
+/* aspace.c: user address spaces (roots of page tables). */
+uint64_t as_create(void);
+void as_destroy(uint64_t root);
+int as_map_fresh(uint64_t root, uint64_t va, uint64_t n, uint64_t flags);
+int as_map_phys(uint64_t root, uint64_t va, uint64_t pa, uint64_t n, uint64_t flags);
+int as_unmap(uint64_t root, uint64_t va, uint64_t n);
+int as_protect(uint64_t root, uint64_t va, uint64_t n, uint64_t flags);
+int as_move(uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va, uint64_t n,
+            uint64_t flags);
 
 /* manager.c */
 _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc);
+
+/* thread.c: threads, spaces, scheduling. */
+#define MAX_THREADS 256
+#define MAX_SPACES  65 /* space 0 is the manager */
+
+enum thread_state { T_FREE = 0, T_RUNNABLE, T_RUNNING, T_BLOCKED };
+enum wait_kind { W_NONE = 0, W_EVENT, W_FUTEX, W_SLEEP };
+
+struct space;
+
+struct thread {
+	struct frame regs; /* user registers while not running */
+	uint64_t fs_base;
+	struct space *space;
+	struct thread *next; /* run queue link */
+	uint32_t tid;
+	uint8_t state, wait, vcpu, timed_out;
+	uint64_t wait_addr; /* W_FUTEX: user address */
+	uint64_t wait_seq;  /* W_EVENT: event_seq seen */
+	uint64_t deadline;  /* TSC; 0 = none */
+	uint64_t clear_child_tid;
+};
+
+struct space {
+	uint64_t root;
+	uint32_t id;
+	uint32_t alive;
+	uint32_t nr_threads;
+	uint32_t flags; /* DE_SPACE_* */
+	uint32_t vcpu;  /* all of a space's threads run on one vCPU */
+	uint64_t brk_base, brk_cur, brk_max;
+	uint64_t mmap_next, mmap_max;
+	uint64_t quota, used;
+};
+
+void sched_init(void);
+struct space *space_get(uint32_t id);  /* a live space, or 0 */
+struct space *space_slot(uint32_t id); /* the slot, live or not */
+struct thread *thread_new(struct space *s, uint32_t vcpu);
+void thread_make_runnable(struct thread *t);
+/* Block or end the current thread and run another; rewrites *f. */
+void sched_block(struct frame *f);
+void sched_exit_thread(struct frame *f);
+void sched_yield(struct frame *f);
+/* The current thread faulted or the space exited: end the whole space. */
+void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *f, uint64_t addr,
+                struct frame *cur);
+void space_free(struct space *s);
+uint64_t tsc_now(void);
+uint64_t tsc_from_ns(uint64_t ns);
+extern struct percpu percpus[MAX_CPUS];
+struct percpu *this_cpu(void);
+_Noreturn void sched_start(struct percpu *pc);
+/* Blocking primitives: each saves *f and loads another thread into it. */
+int sched_wait_event(struct frame *f, uint64_t seen);
+int futex_wait(struct frame *f, uint64_t uaddr, uint64_t deadline);
+int futex_wake(struct space *s, uint64_t uaddr, uint32_t n);
+void sleep_until(struct frame *f, uint64_t deadline);
+void kevent_post(uint32_t space, uint32_t kind, int64_t code, uint64_t vector, uint64_t error,
+                 uint64_t rip, uint64_t addr);
+void kevents_init(uint64_t ring_pa);
 
 /* trap.c */
 _Noreturn void fatal(uint64_t code, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
@@ -107,11 +215,12 @@ void syscall_trampoline_init(void);
 uint64_t syscall_trampoline_page(void);
 
 /* entry.S */
-_Noreturn void enter_user(uint64_t rip, uint64_t rsp);
+_Noreturn void return_to_user(struct frame *f);
 extern uint64_t trap_stubs[32];
 
 /* platform device, reached through the identity map */
 extern const struct de_bootinfo *bootinfo;
-_Noreturn void idle_forever(void);
+void platform_wait(uint64_t seen);
+void platform_kick(void);
 
 #endif /* DE_KERNEL_H */

@@ -10,7 +10,7 @@
 extern char boot_stacks[];
 
 const struct de_bootinfo *bootinfo;
-static struct percpu percpus[MAX_CPUS];
+struct percpu percpus[MAX_CPUS];
 static volatile uint32_t bsp_done;
 static volatile uint32_t cpus_online;
 
@@ -20,15 +20,15 @@ static void plat_write(uint64_t reg, uint64_t v)
 }
 
 /* Sleep in the VMM until event_seq moves (an exit, not a spin). */
-static void wait_event(uint64_t seen)
+void platform_wait(uint64_t seen)
 {
 	plat_write(DE_PLAT_WAIT, seen);
 }
 
-_Noreturn void idle_forever(void)
+/* Wake every vCPU sleeping in platform_wait (bumps event_seq). */
+void platform_kick(void)
 {
-	for (;;)
-		wait_event(bootinfo->event_seq);
+	plat_write(DE_PLAT_KICK, 1);
 }
 
 _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
@@ -36,6 +36,7 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 	struct percpu *pc = &percpus[index];
 
 	pc->index = (uint32_t)index;
+	pc->self = pc;
 	pc->kstack_top = (uint64_t)(boot_stacks + (index + 1) * 16384);
 
 	if (index != 0) {
@@ -43,14 +44,14 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 			uint64_t seq = bi->event_seq;
 			if (bsp_done)
 				break;
-			wait_event(seq);
+			platform_wait(seq);
 		}
 		cpu_init(pc);
 		__asm__ volatile("mov %0, %%cr3" : : "r"(mm_kernel_root()) : "memory");
 		__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 		pc->online = 1;
 		kprintf("de-kernel: vCPU %u online\n", pc->index);
-		idle_forever();
+		sched_start(pc);
 	}
 
 	if (bi->magic != DE_BOOTINFO_MAGIC || bi->version != DE_BOOTINFO_VERSION)
@@ -60,11 +61,12 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 	cpu_init(pc);
 	mm_init(bi);
 	syscall_trampoline_init();
+	sched_init();
 	pc->online = 1;
 	cpus_online = 1;
 	kprintf("de-kernel: %u vCPUs, %lu MiB, %lu free pages\n", bi->nr_vcpus,
 	        bi->memory_size >> 20, mm_free_pages());
 	bsp_done = 1;
-	plat_write(DE_PLAT_KICK, 1);
+	platform_kick();
 	manager_start(bi, pc);
 }

@@ -7,6 +7,7 @@
  */
 #include "kernel.h"
 #include "de/platform_dev.h"
+#include "de/kernel_abi.h"
 #include "de/manager_abi.h"
 
 #define STACK_PAGES 64ull
@@ -49,6 +50,11 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	}
 	map_or_die(root, DE_MGR_BOOTINFO, DE_BOOTINFO_PADDR, PTE_U | PTE_NX);
 	map_or_die(root, DE_SYSCALL_TRAMPOLINE, syscall_trampoline_page(), PTE_U);
+	uint64_t ring = mm_alloc_page();
+	if (!ring)
+		fatal(DE_FATAL_ASSERT, __LINE__, 0, 0, 0);
+	kevents_init(ring);
+	map_or_die(root, DE_MGR_KEVENTS, ring, PTE_U | PTE_W | PTE_NX);
 	map_or_die(root, DE_MGR_VSOCK_MMIO, bi->vsock_mmio,
 	           PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
 	map_or_die(root, DE_MGR_PLATFORM_MMIO, bi->platform_mmio,
@@ -100,7 +106,19 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 
 	kprintf("de-kernel: starting manager (%lu KiB, %lu free pages)\n", m->size >> 10,
 	        mm_free_pages());
-	(void)pc;
-	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
-	enter_user(DE_MGR_BASE + m->entry, sp);
+	struct space *ms = space_slot(0);
+	ms->root = root;
+	struct thread *t = thread_new(ms, pc->index);
+	if (!t)
+		fatal(DE_FATAL_ASSERT, __LINE__, 0, 0, 0);
+	t->regs = (struct frame){
+	    .rip = DE_MGR_BASE + m->entry,
+	    .cs = USER_CS,
+	    .rflags = 0x202,
+	    .rsp = sp,
+	    .ss = USER_DS,
+	    .vector = (uint64_t)-1,
+	};
+	thread_make_runnable(t);
+	sched_start(pc);
 }

@@ -1,44 +1,110 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Physical pages and page tables. The VMM hands over guest RAM zero-filled
- * (boot protocol), so pages taken from the free regions need no clearing
- * here: ring 0 never zeroes or copies memory in bulk.
+ * Physical pages. A bitmap over guest RAM (bit set = in use), allocated
+ * next-fit so that what one enclave gets is mostly contiguous.
+ *
+ * Invariant: every free page is zero. Guest RAM starts zero (boot
+ * protocol), and freed pages are scrubbed by the VMM (platform ZERO, one
+ * exit per contiguous run) before they return to the pool, so ring 0 never
+ * zeroes or copies memory in bulk.
  */
 #include "kernel.h"
 #include "de/platform_dev.h"
 
 extern char __image_start[], __kernel_end[];
 
-static const struct de_bootinfo *bi_mem;
-static uint32_t cur_region;
-static uint64_t cur_next, cur_end;
-static uint64_t free_pages;
+static uint64_t *bitmap;
+static uint64_t nr_pfns, nr_words, hint;
+static uint64_t free_pages, total_pages;
 static uint64_t kernel_root;
+static volatile uint32_t mm_lock;
 
-static void next_region(void)
+static void lock(void)
 {
-	while (cur_region < bi_mem->nr_regions) {
-		const struct de_mem_region *r = &bi_mem->regions[cur_region++];
-		if (r->type != DE_MEM_FREE)
-			continue;
-		cur_next = (r->base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		cur_end = (r->base + r->size) & ~(PAGE_SIZE - 1);
-		if (cur_next < cur_end)
-			return;
+	while (__atomic_exchange_n(&mm_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&mm_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Marks [pfn, pfn + n) used (1) or free (0); whole words at a time. */
+static void mark(uint64_t pfn, uint64_t n, int used)
+{
+	while (n) {
+		uint64_t w = pfn / 64, b = pfn % 64;
+		uint64_t take = 64 - b < n ? 64 - b : n;
+		uint64_t bits = take == 64 ? ~0ull : ((1ull << take) - 1) << b;
+		if (used)
+			bitmap[w] |= bits;
+		else
+			bitmap[w] &= ~bits;
+		pfn += take;
+		n -= take;
 	}
-	cur_next = cur_end = 0;
 }
 
 uint64_t mm_alloc_page(void)
 {
-	if (cur_next >= cur_end)
-		next_region();
-	if (cur_next >= cur_end)
-		return 0;
-	uint64_t pa = cur_next;
-	cur_next += PAGE_SIZE;
-	free_pages--;
-	return pa;
+	lock();
+	for (uint64_t i = 0; i < nr_words; i++) {
+		uint64_t w = (hint + i) % nr_words;
+		if (bitmap[w] == ~0ull)
+			continue;
+		uint64_t b = (uint64_t)__builtin_ctzll(~bitmap[w]);
+		uint64_t pfn = w * 64 + b;
+		if (pfn >= nr_pfns)
+			continue;
+		bitmap[w] |= 1ull << b;
+		hint = w;
+		free_pages--;
+		unlock();
+		return pfn * PAGE_SIZE;
+	}
+	unlock();
+	return 0;
+}
+
+/* Scrubs one run through the VMM and returns it to the pool. */
+static void free_run(uint64_t pfn, uint64_t n)
+{
+	while (n) {
+		uint64_t k = n < 4096 ? n : 4096;
+		mmio_write64(DE_PLATFORM_MMIO + DE_PLAT_ZERO, (pfn * PAGE_SIZE) | (k - 1));
+		lock();
+		mark(pfn, k, 0);
+		free_pages += k;
+		unlock();
+		pfn += k;
+		n -= k;
+	}
+}
+
+void mm_free_begin(struct free_batch *fb)
+{
+	fb->pfn = fb->n = 0;
+}
+
+void mm_free_add(struct free_batch *fb, uint64_t pa)
+{
+	uint64_t pfn = pa / PAGE_SIZE;
+	if (fb->n && pfn == fb->pfn + fb->n && fb->n < 4096) {
+		fb->n++;
+		return;
+	}
+	if (fb->n)
+		free_run(fb->pfn, fb->n);
+	fb->pfn = pfn;
+	fb->n = 1;
+}
+
+void mm_free_end(struct free_batch *fb)
+{
+	if (fb->n)
+		free_run(fb->pfn, fb->n);
+	fb->n = 0;
 }
 
 uint64_t mm_free_pages(void)
@@ -46,44 +112,63 @@ uint64_t mm_free_pages(void)
 	return free_pages;
 }
 
+uint64_t mm_total_pages(void)
+{
+	return total_pages;
+}
+
 uint64_t mm_kernel_root(void)
 {
 	return kernel_root;
 }
 
-/* Returns the table that entry `idx` of `table` points to, creating it. */
-static uint64_t *table_next(uint64_t *table, unsigned idx, uint64_t flags)
+/* ---- page tables --------------------------------------------------------- */
+
+#define PTE_ADDR 0x000ffffffffff000ull
+
+uint64_t *pt_walk(uint64_t root, uint64_t va, int create)
 {
-	if (!(table[idx] & PTE_P)) {
-		uint64_t pa = mm_alloc_page();
-		if (!pa)
-			return 0;
-		table[idx] = pa | PTE_P | PTE_W | (flags & PTE_U);
+	uint64_t *t = (uint64_t *)root;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(va >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return 0;
+			uint64_t pa = mm_alloc_page();
+			if (!pa)
+				return 0;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		if (*e & PTE_PS)
+			return 0; /* large pages exist only in the kernel half */
+		t = (uint64_t *)(*e & PTE_ADDR);
 	}
-	return (uint64_t *)(table[idx] & 0x000ffffffffff000ull);
+	return &t[(va >> 12) & 511];
 }
 
 int mm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
 {
-	uint64_t *t = (uint64_t *)root;
-	for (int shift = 39; shift > 12; shift -= 9) {
-		t = table_next(t, (va >> shift) & 511, flags);
-		if (!t)
-			return -1;
-	}
-	t[(va >> 12) & 511] = pa | flags | PTE_P;
+	uint64_t *pte = pt_walk(root, va, 1);
+	if (!pte)
+		return -1;
+	*pte = pa | flags | PTE_P;
 	return 0;
 }
 
 static int map_large(uint64_t root, uint64_t pa, uint64_t flags)
 {
-	uint64_t *pdpt = table_next((uint64_t *)root, (pa >> 39) & 511, 0);
-	if (!pdpt)
-		return -1;
-	uint64_t *pd = table_next(pdpt, (pa >> 30) & 511, 0);
-	if (!pd)
-		return -1;
-	pd[(pa >> 21) & 511] = pa | flags | PTE_P | PTE_PS;
+	uint64_t *t = (uint64_t *)root;
+	for (int shift = 39; shift > 21; shift -= 9) {
+		uint64_t *e = &t[(pa >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			uint64_t np = mm_alloc_page();
+			if (!np)
+				return -1;
+			*e = np | PTE_P | PTE_W;
+		}
+		t = (uint64_t *)(*e & PTE_ADDR);
+	}
+	t[(pa >> 21) & 511] = pa | flags | PTE_P | PTE_PS;
 	return 0;
 }
 
@@ -94,11 +179,42 @@ static int map_large(uint64_t root, uint64_t pa, uint64_t flags)
  */
 void mm_init(const struct de_bootinfo *bi)
 {
-	bi_mem = bi;
+	uint64_t max_pa = 0;
 	for (uint32_t i = 0; i < bi->nr_regions; i++)
-		if (bi->regions[i].type == DE_MEM_FREE)
-			free_pages += bi->regions[i].size / PAGE_SIZE;
-	next_region();
+		if (bi->regions[i].base + bi->regions[i].size > max_pa)
+			max_pa = bi->regions[i].base + bi->regions[i].size;
+	nr_pfns = max_pa / PAGE_SIZE;
+	nr_words = (nr_pfns + 63) / 64;
+	uint64_t bm_pages = (nr_words * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	/* The bitmap lives at the start of the first free region big enough. */
+	for (uint32_t i = 0; i < bi->nr_regions && !bitmap; i++) {
+		const struct de_mem_region *r = &bi->regions[i];
+		if (r->type == DE_MEM_FREE && r->size / PAGE_SIZE > bm_pages + 64)
+			bitmap = (uint64_t *)((r->base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	}
+	if (!bitmap)
+		fatal(DE_FATAL_ASSERT, __LINE__, nr_pfns, 0, 0);
+
+	/* Fresh RAM is zero: all free. Mark what is not free RAM as used. */
+	uint64_t next = 0;
+	for (uint32_t i = 0; i < bi->nr_regions; i++) {
+		const struct de_mem_region *r = &bi->regions[i];
+		uint64_t lo = r->base / PAGE_SIZE, hi = (r->base + r->size) / PAGE_SIZE;
+		if (lo > next)
+			mark(next, lo - next, 1); /* a hole in the physical map */
+		if (r->type == DE_MEM_FREE)
+			total_pages += hi - lo;
+		else
+			mark(lo, hi - lo, 1);
+		next = hi;
+	}
+	if (nr_words * 64 > nr_pfns)
+		mark(nr_pfns, nr_words * 64 - nr_pfns, 1);
+	mark((uint64_t)bitmap / PAGE_SIZE, bm_pages, 1);
+	total_pages -= bm_pages;
+	free_pages = total_pages;
+	hint = ((uint64_t)bitmap / PAGE_SIZE + bm_pages) / 64;
 
 	kernel_root = mm_alloc_page();
 	if (!kernel_root)

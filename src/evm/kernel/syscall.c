@@ -1,108 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The Linux x86-64 syscalls the manager's musl runtime needs at start-up and
- * for debug output. Every argument is checked before it is used; anything
- * not in the table returns -ENOSYS.
+ * System calls: the Linux x86-64 subset that static-pie musl programs need
+ * (docs/kernel.md has the table), and the manager's privileged calls
+ * (include/de/kernel_abi.h). Each handler checks its arguments first and
+ * then acts; user memory is touched only after its pages are checked.
+ * Anything not in the tables returns -ENOSYS.
  */
 #include "kernel.h"
+#include "de/kernel_abi.h"
+#include "de/manager_abi.h"
 #include "de/platform_dev.h"
 
-#define ENOSYS 38
-#define EFAULT 14
-#define EINVAL 22
-#define EBADF  9
-#define ENOTTY 25
+#define SWITCHED INT64_MIN /* the handler blocked; *f is another thread now */
 
-#define USER_MIN 0x0000008000000000ull
-#define USER_MAX 0x0000800000000000ull
-
-#define ARCH_SET_FS 0x1002
-
-typedef int64_t (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2);
-
-static int user_range_ok(uint64_t p, uint64_t n)
-{
-	return p >= USER_MIN && p <= USER_MAX && n <= USER_MAX - p;
-}
-
-static int64_t sys_write(uint64_t fd, uint64_t buf, uint64_t len)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (!user_range_ok(buf, len))
-		return -EFAULT;
-	console_write((const char *)buf, len);
-	return (int64_t)len;
-}
-
-struct iovec_user {
-	uint64_t base;
-	uint64_t len;
-};
-
-static int64_t sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (cnt > 1024 || !user_range_ok(iov, cnt * sizeof(struct iovec_user)))
-		return cnt > 1024 ? -EINVAL : -EFAULT;
-	const struct iovec_user *v = (const struct iovec_user *)iov;
-	uint64_t total = 0;
-	for (uint64_t i = 0; i < cnt; i++) {
-		uint64_t base = v[i].base, len = v[i].len;
-		if (!user_range_ok(base, len))
-			return -EFAULT;
-		console_write((const char *)base, len);
-		total += len;
-	}
-	return (int64_t)total;
-}
-
-static int64_t sys_arch_prctl(uint64_t code, uint64_t addr, uint64_t unused)
-{
-	(void)unused;
-	if (code != ARCH_SET_FS)
-		return -EINVAL;
-	if (!user_range_ok(addr, 0))
-		return -EFAULT;
-	wrmsr(MSR_FS_BASE, addr);
-	return 0;
-}
-
-static int64_t sys_gettid(uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	(void)a0, (void)a1, (void)a2;
-	return 1;
-}
-
-static int64_t sys_zero(uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	(void)a0, (void)a1, (void)a2;
-	return 0;
-}
-
-static int64_t sys_ioctl(uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	(void)a0, (void)a1, (void)a2;
-	return -ENOTTY;
-}
-
-static int64_t sys_exit(uint64_t status, uint64_t a1, uint64_t a2)
-{
-	(void)a1, (void)a2;
-	kprintf("de-kernel: manager exited with status %lu\n", status);
-	fatal(DE_FATAL_MANAGER_EXIT, status, 0, 0, 0);
-}
-
-static const syscall_fn syscall_table[] = {
-    [1] = sys_write,    [16] = sys_ioctl,
-    [20] = sys_writev,  [14] = sys_zero, /* rt_sigprocmask: no signals here */
-    [13] = sys_zero,                     /* rt_sigaction */
-    [39] = sys_gettid,                   /* getpid */
-    [60] = sys_exit,    [158] = sys_arch_prctl,
-    [186] = sys_gettid, [218] = sys_gettid, /* set_tid_address */
-    [231] = sys_exit,                       /* exit_group */
-};
+typedef int64_t (*syscall_fn)(struct frame *f);
 
 /*
  * Why a trampoline. On paravirtual (PVM) KVM hosts the syscall instruction
@@ -132,29 +43,619 @@ uint64_t syscall_trampoline_page(void)
 	return trampoline_pa;
 }
 
+static struct thread *cur(void)
+{
+	return this_cpu()->current;
+}
+
+static struct space *cur_space(void)
+{
+	return this_cpu()->current->space;
+}
+
+/*
+ * Checks that [va, va+len) is mapped user memory (writable if asked) in the
+ * current space, so the kernel can touch it without faulting.
+ */
+static int user_ok(uint64_t va, uint64_t len, int write)
+{
+	if (va < USER_MIN || va > USER_MAX || len > USER_MAX - va)
+		return 0;
+	if (!len)
+		return 1;
+	uint64_t root = cur_space()->root;
+	for (uint64_t p = va & ~(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
+		uint64_t *pte = pt_walk(root, p, 0);
+		if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
+			return 0;
+	}
+	return 1;
+}
+
+static int debug_output(void)
+{
+	struct space *s = cur_space();
+	return s->id == 0 || (s->flags & DE_SPACE_DEBUG);
+}
+
+/* ---- Linux subset ------------------------------------------------------------ */
+
+#define WRITE_MAX 65536u
+
+static int64_t sys_write(struct frame *f)
+{
+	uint64_t fd = f->rdi, buf = f->rsi, len = f->rdx;
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (len > WRITE_MAX)
+		len = WRITE_MAX; /* a short write; callers loop */
+	if (!user_ok(buf, len, 0))
+		return -EFAULT;
+	if (debug_output())
+		console_write((const char *)buf, len);
+	return (int64_t)len;
+}
+
+struct iovec_user {
+	uint64_t base;
+	uint64_t len;
+};
+
+static int64_t sys_writev(struct frame *f)
+{
+	uint64_t fd = f->rdi, iov = f->rsi, cnt = f->rdx;
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (cnt > 1024)
+		return -EINVAL;
+	if (!user_ok(iov, cnt * sizeof(struct iovec_user), 0))
+		return -EFAULT;
+	const struct iovec_user *v = (const struct iovec_user *)iov;
+	uint64_t total = 0;
+	for (uint64_t i = 0; i < cnt; i++) {
+		uint64_t base = v[i].base, len = v[i].len;
+		if (len > WRITE_MAX - total)
+			len = WRITE_MAX - total;
+		if (!user_ok(base, len, 0))
+			return total ? (int64_t)total : -EFAULT;
+		if (debug_output())
+			console_write((const char *)base, len);
+		total += len;
+		if (total == WRITE_MAX)
+			break;
+	}
+	return (int64_t)total;
+}
+
+#define ARCH_SET_FS 0x1002
+
+static int64_t sys_arch_prctl(struct frame *f)
+{
+	if (f->rdi != ARCH_SET_FS)
+		return -EINVAL;
+	if (f->rsi < USER_MIN || f->rsi >= USER_MAX)
+		return -EFAULT;
+	cur()->fs_base = f->rsi;
+	wrmsr(MSR_FS_BASE, f->rsi);
+	return 0;
+}
+
+static int64_t sys_set_tid_address(struct frame *f)
+{
+	cur()->clear_child_tid = f->rdi;
+	return cur()->tid;
+}
+
+static int64_t sys_gettid(struct frame *f)
+{
+	(void)f;
+	return cur()->tid;
+}
+
+static int64_t sys_getpid(struct frame *f)
+{
+	(void)f;
+	return cur_space()->id + 1;
+}
+
+static int64_t sys_zero(struct frame *f)
+{
+	(void)f;
+	return 0;
+}
+
+static int64_t sys_ioctl(struct frame *f)
+{
+	(void)f;
+	return -ENOTTY;
+}
+
+static int64_t sys_exit(struct frame *f)
+{
+	struct thread *t = cur();
+	if (t->space->id == 0) {
+		kprintf("de-kernel: manager exited with status %lu\n", f->rdi);
+		fatal(DE_FATAL_MANAGER_EXIT, f->rdi, 0, 0, 0);
+	}
+	/* CLONE_CHILD_CLEARTID: clear the word and wake a joiner. */
+	uint64_t ctid = t->clear_child_tid;
+	if (ctid && !(ctid & 3) && user_ok(ctid, 4, 1)) {
+		*(volatile uint32_t *)ctid = 0;
+		futex_wake(t->space, ctid, 1);
+	}
+	sched_exit_thread(f);
+	return SWITCHED;
+}
+
+static int64_t sys_exit_group(struct frame *f)
+{
+	struct space *s = cur_space();
+	if (s->id == 0)
+		return sys_exit(f);
+	space_kill(s, 1, (int64_t)(int32_t)f->rdi, 0, 0, f);
+	return SWITCHED;
+}
+
+static int64_t sys_sched_yield(struct frame *f)
+{
+	f->rax = 0;
+	sched_yield(f);
+	return SWITCHED;
+}
+
+/* Protection bits from PROT_* (Linux values: READ 1, WRITE 2, EXEC 4). */
+static uint64_t prot_flags(uint64_t prot)
+{
+	uint64_t fl = PTE_U;
+	if (prot & 2)
+		fl |= PTE_W;
+	if (!(prot & 4))
+		fl |= PTE_NX;
+	return fl;
+}
+
+static int64_t sys_brk(struct frame *f)
+{
+	struct space *s = cur_space();
+	uint64_t want = (f->rdi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!s->brk_base || want <= s->brk_cur || want > s->brk_max)
+		return (int64_t)s->brk_cur; /* shrinking is not supported: unchanged */
+	uint64_t n = (want - s->brk_cur) / PAGE_SIZE;
+	if (s->used + n > s->quota)
+		return (int64_t)s->brk_cur;
+	if (as_map_fresh(s->root, s->brk_cur, n, PTE_U | PTE_W | PTE_NX))
+		return (int64_t)s->brk_cur;
+	s->used += n;
+	s->brk_cur = want;
+	return (int64_t)s->brk_cur;
+}
+
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+
+/* Anonymous private mappings only, placed by the kernel, never reused. */
+static int64_t sys_mmap(struct frame *f)
+{
+	struct space *s = cur_space();
+	uint64_t len = f->rsi, prot = f->rdx, flags = f->r10;
+	if (!len || len > s->mmap_max || (flags & MAP_FIXED) || !(flags & MAP_ANONYMOUS) ||
+	    (int64_t)f->r8 != -1)
+		return -EINVAL;
+	if ((prot & 2) && (prot & 4))
+		return -EPERM; /* W^X */
+	uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (!s->mmap_next || n > (s->mmap_max - s->mmap_next) / PAGE_SIZE || s->used + n > s->quota)
+		return -ENOMEM;
+	uint64_t va = s->mmap_next;
+	int rc = as_map_fresh(s->root, va, n, prot_flags(prot));
+	if (rc) {
+		as_unmap(s->root, va, n);
+		return -ENOMEM;
+	}
+	s->mmap_next += (n + 1) * PAGE_SIZE; /* one guard page between mappings */
+	s->used += n;
+	return (int64_t)va;
+}
+
+static int in_heap(struct space *s, uint64_t va, uint64_t n)
+{
+	uint64_t end = va + n * PAGE_SIZE;
+	return s->mmap_next && va >= s->brk_base && end <= s->mmap_max && end > va;
+}
+
+static int64_t sys_munmap(struct frame *f)
+{
+	struct space *s = cur_space();
+	uint64_t va = f->rdi, n = (f->rsi + PAGE_SIZE - 1) / PAGE_SIZE;
+	if ((va & (PAGE_SIZE - 1)) || !n || !in_heap(s, va, n))
+		return -EINVAL;
+	/* Count what was mapped so the quota stays exact. */
+	uint64_t mapped = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *pte = pt_walk(s->root, va + i * PAGE_SIZE, 0);
+		mapped += pte && (*pte & PTE_P);
+	}
+	as_unmap(s->root, va, n);
+	s->used -= mapped;
+	return 0;
+}
+
+static int64_t sys_mprotect(struct frame *f)
+{
+	struct space *s = cur_space();
+	uint64_t va = f->rdi, n = (f->rsi + PAGE_SIZE - 1) / PAGE_SIZE, prot = f->rdx;
+	if ((va & (PAGE_SIZE - 1)) || !in_heap(s, va, n))
+		return -EINVAL; /* the image's own pages keep their permissions */
+	if ((prot & 2) && (prot & 4))
+		return -EPERM;
+	return as_protect(s->root, va, n, prot_flags(prot)) ? -ENOMEM : 0;
+}
+
+#define FUTEX_WAIT         0
+#define FUTEX_WAKE         1
+#define FUTEX_PRIVATE_FLAG 128
+#define CLOCK_REALTIME     0
+#define CLOCK_MONOTONIC    1
+
+struct timespec_user {
+	int64_t sec, nsec;
+};
+
+static int read_timeout(uint64_t uts, uint64_t *deadline)
+{
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (!user_ok(uts, sizeof(struct timespec_user), 0))
+		return -EFAULT;
+	const struct timespec_user *ts = (const struct timespec_user *)uts;
+	int64_t sec = ts->sec, nsec = ts->nsec;
+	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ns = sec > 1000000000 ? ~0ull / 2 : (uint64_t)sec * 1000000000ull + (uint64_t)nsec;
+	*deadline = tsc_now() + tsc_from_ns(ns);
+	if (!*deadline)
+		*deadline = 1;
+	return 0;
+}
+
+static int64_t sys_futex(struct frame *f)
+{
+	uint64_t uaddr = f->rdi, op = f->rsi & ~(uint64_t)FUTEX_PRIVATE_FLAG, val = f->rdx;
+	if ((uaddr & 3) || !user_ok(uaddr, 4, 0))
+		return -EFAULT;
+	if (op == FUTEX_WAKE)
+		return futex_wake(cur_space(), uaddr, (uint32_t)val);
+	if (op != FUTEX_WAIT)
+		return -ENOSYS;
+	uint64_t deadline;
+	int rc = read_timeout(f->r10, &deadline);
+	if (rc)
+		return rc;
+	if (*(volatile uint32_t *)uaddr != (uint32_t)val)
+		return -EAGAIN;
+	futex_wait(f, uaddr, deadline);
+	return SWITCHED;
+}
+
+static int64_t sys_nanosleep(struct frame *f)
+{
+	uint64_t deadline;
+	int rc = read_timeout(f->rdi, &deadline);
+	if (rc)
+		return rc;
+	if (!deadline)
+		return 0;
+	sleep_until(f, deadline);
+	return SWITCHED;
+}
+
+static int64_t sys_clock_gettime(struct frame *f)
+{
+	if (f->rdi != CLOCK_REALTIME && f->rdi != CLOCK_MONOTONIC)
+		return -EINVAL;
+	if (!user_ok(f->rsi, sizeof(struct timespec_user), 1))
+		return -EFAULT;
+	uint64_t khz = bootinfo->tsc_khz ? bootinfo->tsc_khz : 1000000;
+	uint64_t t = tsc_now();
+	uint64_t ns = t / khz * 1000000 + (t % khz) * 1000000 / khz;
+	if (f->rdi == CLOCK_REALTIME)
+		ns += bootinfo->boot_realtime_ns; /* host time: untrusted */
+	struct timespec_user *ts = (struct timespec_user *)f->rsi;
+	ts->sec = (int64_t)(ns / 1000000000ull);
+	ts->nsec = (int64_t)(ns % 1000000000ull);
+	return 0;
+}
+
+static int64_t sys_getrandom(struct frame *f)
+{
+	uint64_t buf = f->rdi, len = f->rsi;
+	if (len > 256)
+		len = 256;
+	if (!user_ok(buf, len, 1))
+		return -EFAULT;
+	uint8_t *p = (uint8_t *)buf;
+	for (uint64_t i = 0; i < len; i += 8) {
+		uint64_t v = 0;
+		int ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ volatile("rdrand %0; setc %b1" : "=r"(v), "=q"(ok) : : "cc");
+		if (!ok)
+			return i ? (int64_t)i : -EAGAIN;
+		for (uint64_t k = 0; k < 8 && i + k < len; k++)
+			p[i + k] = (uint8_t)(v >> (8 * k));
+	}
+	return (int64_t)len;
+}
+
+#define CLONE_VM             0x00000100
+#define CLONE_THREAD         0x00010000
+#define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+
+/* Threads only (what pthread_create asks for); no processes. */
+static int64_t sys_clone(struct frame *f)
+{
+	uint64_t flags = f->rdi, stack = f->rsi, ptid = f->rdx, ctid = f->r10, tls = f->r8;
+	struct thread *parent = cur();
+	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD) || parent->space->id == 0)
+		return -EINVAL;
+	if (stack < USER_MIN || stack >= USER_MAX)
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && ((ptid & 3) || !user_ok(ptid, 4, 1)))
+		return -EFAULT;
+	struct thread *t = thread_new(parent->space, parent->vcpu);
+	if (!t)
+		return -EAGAIN;
+	t->regs = *f;
+	t->regs.rax = 0;
+	t->regs.rsp = stack;
+	t->fs_base = (flags & CLONE_SETTLS) ? tls : parent->fs_base;
+	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	if (flags & CLONE_PARENT_SETTID)
+		*(volatile uint32_t *)ptid = t->tid;
+	thread_make_runnable(t);
+	return t->tid;
+}
+
+/* ---- manager-only calls --------------------------------------------------------- */
+
+static struct space *target(uint64_t id)
+{
+	return id ? space_get((uint32_t)id) : 0;
+}
+
+static uint64_t de_prot(uint64_t p)
+{
+	uint64_t fl = PTE_U;
+	if (p & DE_P_W)
+		fl |= PTE_W;
+	if (!(p & DE_P_X))
+		fl |= PTE_NX;
+	return fl;
+}
+
+static int64_t de_wait(struct frame *f)
+{
+	if (sched_wait_event(f, f->rdi))
+		return SWITCHED;
+	return 0;
+}
+
+static int64_t de_space_create(struct frame *f)
+{
+	for (uint32_t id = 1; id < MAX_SPACES; id++) {
+		struct space *s = space_get(id);
+		if (s)
+			continue;
+		uint64_t root = as_create();
+		if (!root)
+			return -ENOMEM;
+		s = space_slot(id);
+		*s = (struct space){.root = root, .id = id, .alive = 1, .flags = (uint32_t)f->rdi};
+		uint32_t n = bootinfo->nr_vcpus;
+		s->vcpu = n > 1 ? 1 + (id - 1) % (n - 1) : 0;
+		return id;
+	}
+	return -ENOSPC;
+}
+
+static int64_t de_space_map(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	uint64_t prot = f->r10;
+	if (!s)
+		return -ENOENT;
+	if ((prot & DE_P_W) && (prot & DE_P_X))
+		return -EPERM;
+	return as_map_fresh(s->root, f->rsi, f->rdx, de_prot(prot));
+}
+
+static int64_t de_space_give(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	uint64_t src = f->rdx, n = f->r10, prot = f->r8;
+	if (!s)
+		return -ENOENT;
+	if ((prot & DE_P_W) && (prot & DE_P_X))
+		return -EPERM;
+	if (src < DE_MGR_SCRATCH || n > (DE_MGR_SCRATCH_END - src) / PAGE_SIZE)
+		return -EINVAL;
+	return as_move(cur_space()->root, src, s->root, f->rsi, n, de_prot(prot));
+}
+
+/* A window must be guest-physical memory that is not RAM or MMIO. */
+static int64_t de_space_window(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	uint64_t va = f->rsi, gpa = f->rdx, n = f->r10;
+	if (!s)
+		return -ENOENT;
+	if ((gpa & (PAGE_SIZE - 1)) || !n || n > (1ull << 36) / PAGE_SIZE || gpa < DE_WINDOW_BASE ||
+	    gpa + n * PAGE_SIZE < gpa)
+		return -EINVAL;
+	return as_map_phys(s->root, va, gpa, n, PTE_U | PTE_W | PTE_NX);
+}
+
+static int64_t de_space_layout(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	if (!s)
+		return -ENOENT;
+	if (!user_ok(f->rsi, sizeof(struct de_space_layout), 0))
+		return -EFAULT;
+	struct de_space_layout l = *(const struct de_space_layout *)f->rsi;
+	if ((l.brk_base | l.brk_max | l.mmap_base | l.mmap_max) & (PAGE_SIZE - 1) ||
+	    l.brk_base < USER_MIN || l.brk_base > l.brk_max || l.brk_max > l.mmap_base ||
+	    l.mmap_base > l.mmap_max || l.mmap_max > USER_MAX)
+		return -EINVAL;
+	s->brk_base = s->brk_cur = l.brk_base;
+	s->brk_max = l.brk_max;
+	s->mmap_next = l.mmap_base;
+	s->mmap_max = l.mmap_max;
+	s->quota = l.quota_pages;
+	s->used = 0;
+	return 0;
+}
+
+static int64_t de_thread_start(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	uint64_t rip = f->rsi, rsp = f->rdx;
+	if (!s)
+		return -ENOENT;
+	if (rip < USER_MIN || rip >= USER_MAX || rsp < USER_MIN || rsp >= USER_MAX || (rsp & 15))
+		return -EINVAL;
+	struct thread *t = thread_new(s, s->vcpu);
+	if (!t)
+		return -EAGAIN;
+	t->regs = (struct frame){
+	    .rip = rip,
+	    .cs = USER_CS,
+	    .rflags = 0x202,
+	    .rsp = rsp,
+	    .ss = USER_DS,
+	    .vector = (uint64_t)-1,
+	};
+	thread_make_runnable(t);
+	return t->tid;
+}
+
+static int64_t de_space_destroy(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	if (!s)
+		return -ENOENT;
+	space_kill(s, 3, 0, 0, 0, 0);
+	return 0;
+}
+
+static int64_t de_alloc(struct frame *f)
+{
+	uint64_t va = f->rdi, n = f->rsi;
+	if (va < DE_MGR_SCRATCH || !n || n > (DE_MGR_SCRATCH_END - va) / PAGE_SIZE)
+		return -EINVAL;
+	int rc = as_map_fresh(cur_space()->root, va, n, PTE_U | PTE_W | PTE_NX);
+	if (rc)
+		as_unmap(cur_space()->root, va, n);
+	return rc;
+}
+
+static int64_t de_free(struct frame *f)
+{
+	uint64_t va = f->rdi, n = f->rsi;
+	if (va < DE_MGR_SCRATCH || !n || n > (DE_MGR_SCRATCH_END - va) / PAGE_SIZE)
+		return -EINVAL;
+	return as_unmap(cur_space()->root, va, n);
+}
+
+static int64_t de_meminfo(struct frame *f)
+{
+	if (f->rdi == 1)
+		return (int64_t)mm_total_pages();
+	return (int64_t)mm_free_pages();
+}
+
+static const syscall_fn linux_table[] = {
+    [1] = sys_write,
+    [9] = sys_mmap,
+    [10] = sys_mprotect,
+    [11] = sys_munmap,
+    [12] = sys_brk,
+    [13] = sys_zero, /* rt_sigaction */
+    [14] = sys_zero, /* rt_sigprocmask */
+    [16] = sys_ioctl,
+    [20] = sys_writev,
+    [24] = sys_sched_yield,
+    [28] = sys_zero, /* madvise */
+    [35] = sys_nanosleep,
+    [39] = sys_getpid,
+    [56] = sys_clone,
+    [60] = sys_exit,
+    [158] = sys_arch_prctl,
+    [186] = sys_gettid,
+    [202] = sys_futex,
+    [218] = sys_set_tid_address,
+    [228] = sys_clock_gettime,
+    [231] = sys_exit_group,
+    [318] = sys_getrandom,
+};
+
+static const syscall_fn manager_table[] = {
+    [DE_SYS_WAIT - 0x1000] = de_wait,
+    [DE_SYS_SPACE_CREATE - 0x1000] = de_space_create,
+    [DE_SYS_SPACE_MAP - 0x1000] = de_space_map,
+    [DE_SYS_SPACE_GIVE - 0x1000] = de_space_give,
+    [DE_SYS_SPACE_WINDOW - 0x1000] = de_space_window,
+    [DE_SYS_SPACE_LAYOUT - 0x1000] = de_space_layout,
+    [DE_SYS_THREAD_START - 0x1000] = de_thread_start,
+    [DE_SYS_SPACE_DESTROY - 0x1000] = de_space_destroy,
+    [DE_SYS_ALLOC - 0x1000] = de_alloc,
+    [DE_SYS_FREE - 0x1000] = de_free,
+    [DE_SYS_MEMINFO - 0x1000] = de_meminfo,
+};
+
 #define RFLAGS_USER_MASK 0x0cd5ull /* CF PF AF ZF SF TF DF OF */
 #define RFLAGS_FIXED     0x0202ull /* bit 1, IF */
 
 void syscall_handler(struct frame *f)
 {
 	uint64_t nr = f->rax;
+	syscall_fn fn = 0;
 
 	/*
 	 * Rebuild the return frame from what the syscall instruction saved.
-	 * A program that raised int $0x80 itself chose %rcx; it may only
-	 * return to a canonical user address, and may not change privileged
-	 * flags.
+	 * A program that jumped to the trampoline itself chose %rcx; it may
+	 * only return to a user address, and may not change privileged flags.
 	 */
-	if (!user_range_ok(f->rcx, 1)) {
-		kprintf("de-kernel: syscall with bad return address %lx\n", f->rcx);
-		fatal(DE_FATAL_MANAGER_FAULT, 0x80, 0, f->rip, f->rcx);
+	if (f->rcx < USER_MIN || f->rcx >= USER_MAX) {
+		struct space *s = cur_space();
+		if (s->id == 0)
+			fatal(DE_FATAL_MANAGER_FAULT, 6, 0, f->rip, f->rcx);
+		space_kill(s, 2, 0, f, f->rcx, f);
+		return;
 	}
 	f->rip = f->rcx;
 	f->rflags = (f->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 	f->cs = USER_CS;
 	f->ss = USER_DS;
-	if (nr < sizeof(syscall_table) / sizeof(syscall_table[0]) && syscall_table[nr])
-		f->rax = (uint64_t)syscall_table[nr](f->rdi, f->rsi, f->rdx);
-	else
+
+	if (nr < sizeof(linux_table) / sizeof(linux_table[0]))
+		fn = linux_table[nr];
+	else if (nr >= 0x1000 && nr - 0x1000 < sizeof(manager_table) / sizeof(manager_table[0])) {
+		fn = manager_table[nr - 0x1000];
+		if (fn && cur_space()->id != 0) {
+			f->rax = (uint64_t)-EPERM;
+			return;
+		}
+	}
+	if (!fn) {
 		f->rax = (uint64_t)-ENOSYS;
+		return;
+	}
+	int64_t r = fn(f);
+	if (r != SWITCHED)
+		f->rax = (uint64_t)r;
 }

@@ -61,7 +61,15 @@ void trap_handler(struct frame *f)
 {
 	int user = (f->cs & 3) != 0;
 	uint64_t cr2 = read_cr2();
+	struct thread *t = this_cpu()->current;
 
+	if (user && t && t->space->id != 0) {
+		/* An enclave faulted: it alone dies; the manager hears of it. */
+		kprintf("de-kernel: enclave %u thread %u: %s at rip %lx, address %lx\n",
+		        t->space->id, t->tid, trap_names[f->vector & 31], f->rip, cr2);
+		space_kill(t->space, 2, 0, f, f->vector == 14 ? cr2 : 0, f);
+		return;
+	}
 	kprintf("de-kernel: %s fault: %s (vector %lu) error %lx\n", user ? "manager" : "kernel",
 	        trap_names[f->vector & 31], f->vector, f->error);
 	kprintf("  rip %lx rsp %lx rflags %lx cr2 %lx\n", f->rip, f->rsp, f->rflags, cr2);

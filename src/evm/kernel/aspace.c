@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * User address spaces. Each has its own PML4; slot 0 (the kernel's
+ * identity map, supervisor only) is shared, slots 1-255 belong to the
+ * space. Leaf entries carry PTE_OWNED when the frame belongs to the space
+ * and is freed with it; windows and the syscall trampoline are mapped
+ * without it.
+ *
+ * Ring-0 time is precious here (every instruction is emulated on PVM
+ * hosts), so ranges are mapped one page-table page at a time: one walk,
+ * then consecutive entries.
+ */
+#include "kernel.h"
+#include "de/manager_abi.h"
+
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static int user_range(uint64_t va, uint64_t n)
+{
+	return va >= USER_MIN && !(va & (PAGE_SIZE - 1)) && n <= (USER_MAX - va) / PAGE_SIZE;
+}
+
+uint64_t as_create(void)
+{
+	uint64_t root = mm_alloc_page();
+	if (!root)
+		return 0;
+	((uint64_t *)root)[0] = ((uint64_t *)mm_kernel_root())[0];
+	if (mm_map(root, DE_SYSCALL_TRAMPOLINE, syscall_trampoline_page(), PTE_U)) {
+		as_destroy(root);
+		return 0;
+	}
+	return root;
+}
+
+int as_map_fresh(uint64_t root, uint64_t va, uint64_t n, uint64_t flags)
+{
+	if (!user_range(va, n))
+		return -EINVAL;
+	while (n) {
+		uint64_t *pte = pt_walk(root, va, 1);
+		if (!pte)
+			return -ENOMEM;
+		uint64_t in_table = 512 - ((va >> 12) & 511);
+		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE) {
+			if (*pte & PTE_P)
+				return -EEXIST;
+			uint64_t pa = mm_alloc_page();
+			if (!pa)
+				return -ENOMEM;
+			*pte = pa | flags | PTE_P | PTE_OWNED;
+		}
+	}
+	return 0;
+}
+
+int as_map_phys(uint64_t root, uint64_t va, uint64_t pa, uint64_t n, uint64_t flags)
+{
+	if (!user_range(va, n))
+		return -EINVAL;
+	while (n) {
+		uint64_t *pte = pt_walk(root, va, 1);
+		if (!pte)
+			return -ENOMEM;
+		uint64_t in_table = 512 - ((va >> 12) & 511);
+		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+			if (*pte & PTE_P)
+				return -EEXIST;
+			*pte = pa | flags | PTE_P;
+		}
+	}
+	return 0;
+}
+
+static void flush_if_current(uint64_t root)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	if ((cr3 & PTE_ADDR) == root)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+int as_unmap(uint64_t root, uint64_t va, uint64_t n)
+{
+	struct free_batch fb;
+	if (!user_range(va, n))
+		return -EINVAL;
+	mm_free_begin(&fb);
+	while (n) {
+		uint64_t in_table = 512 - ((va >> 12) & 511);
+		uint64_t *pte = pt_walk(root, va, 0);
+		if (!pte) { /* nothing mapped in this page table: skip it */
+			uint64_t skip = in_table < n ? in_table : n;
+			n -= skip;
+			va += skip * PAGE_SIZE;
+			continue;
+		}
+		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE) {
+			if ((*pte & PTE_P) && (*pte & PTE_OWNED))
+				mm_free_add(&fb, *pte & PTE_ADDR);
+			*pte = 0;
+		}
+	}
+	flush_if_current(root);
+	mm_free_end(&fb);
+	return 0;
+}
+
+int as_protect(uint64_t root, uint64_t va, uint64_t n, uint64_t flags)
+{
+	if (!user_range(va, n))
+		return -EINVAL;
+	while (n) {
+		uint64_t *pte = pt_walk(root, va, 0);
+		if (!pte)
+			return -ENOMEM;
+		uint64_t in_table = 512 - ((va >> 12) & 511);
+		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE) {
+			if (!(*pte & PTE_P))
+				return -ENOMEM;
+			*pte = (*pte & (PTE_ADDR | PTE_OWNED)) | flags | PTE_P;
+		}
+	}
+	flush_if_current(root);
+	return 0;
+}
+
+/*
+ * Moves n pages from one space to another (the manager fills pages in its
+ * own space at native speed, then gives them to an enclave).
+ */
+int as_move(uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va, uint64_t n,
+            uint64_t flags)
+{
+	if (!user_range(src_va, n) || !user_range(dst_va, n))
+		return -EINVAL;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *s = pt_walk(src, src_va + i * PAGE_SIZE, 0);
+		if (!s || !(*s & PTE_P) || !(*s & PTE_OWNED))
+			return -EINVAL;
+		uint64_t *d = pt_walk(dst, dst_va + i * PAGE_SIZE, 1);
+		if (!d)
+			return -ENOMEM;
+		if (*d & PTE_P)
+			return -EEXIST;
+		*d = (*s & PTE_ADDR) | flags | PTE_P | PTE_OWNED;
+		*s = 0;
+	}
+	flush_if_current(src);
+	return 0;
+}
+
+/* Frees every owned frame and every page-table page of the user half. */
+void as_destroy(uint64_t root)
+{
+	struct free_batch frames, tables;
+	uint64_t *l4 = (uint64_t *)root;
+
+	mm_free_begin(&frames);
+	mm_free_begin(&tables);
+	for (int i4 = 1; i4 < 256; i4++) {
+		if (!(l4[i4] & PTE_P))
+			continue;
+		uint64_t *l3 = (uint64_t *)(l4[i4] & PTE_ADDR);
+		for (int i3 = 0; i3 < 512; i3++) {
+			if (!(l3[i3] & PTE_P))
+				continue;
+			uint64_t *l2 = (uint64_t *)(l3[i3] & PTE_ADDR);
+			for (int i2 = 0; i2 < 512; i2++) {
+				if (!(l2[i2] & PTE_P))
+					continue;
+				uint64_t *l1 = (uint64_t *)(l2[i2] & PTE_ADDR);
+				for (int i1 = 0; i1 < 512; i1++)
+					if ((l1[i1] & PTE_P) && (l1[i1] & PTE_OWNED))
+						mm_free_add(&frames, l1[i1] & PTE_ADDR);
+				mm_free_add(&tables, (uint64_t)l1);
+			}
+			mm_free_add(&tables, (uint64_t)l2);
+		}
+		mm_free_add(&tables, (uint64_t)l3);
+	}
+	/* The trampoline's tables hang below slot 255 like any other. */
+	l4[0] = 0;
+	mm_free_end(&frames);
+	mm_free_add(&tables, root);
+	mm_free_end(&tables);
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Threads, spaces and the scheduler. Scheduling is cooperative: a thread
+ * runs until it blocks, yields or exits (there are no timer interrupts).
+ * Every thread is bound to one vCPU; all threads of a space share its vCPU,
+ * so a space's mappings are only ever live in one TLB. A vCPU with nothing
+ * to run sleeps in the VMM (platform WAIT) until the event sequence moves,
+ * another vCPU kicks it, or its next timer may be due.
+ */
+#include "kernel.h"
+#include "de/kernel_abi.h"
+#include "de/manager_abi.h"
+#include "de/platform_dev.h"
+
+static struct thread threads[MAX_THREADS];
+static struct space spaces[MAX_SPACES];
+static uint32_t next_tid = 1;
+static volatile uint32_t sched_lock_word;
+static struct de_kevent_ring *kring;
+static struct thread *event_waiter; /* the manager thread blocked in DE_SYS_WAIT */
+
+static void big_lock(void)
+{
+	while (__atomic_exchange_n(&sched_lock_word, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void big_unlock(void)
+{
+	__atomic_store_n(&sched_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+uint64_t tsc_now(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+uint64_t tsc_from_ns(uint64_t ns)
+{
+	uint64_t khz = bootinfo->tsc_khz ? bootinfo->tsc_khz : 1000000;
+	/* ns * khz / 1e6 without overflow for sleeps up to hours */
+	return (ns / 1000) * khz / 1000 + (ns % 1000) * khz / 1000000;
+}
+
+struct percpu *this_cpu(void)
+{
+	struct percpu *pc;
+	__asm__ volatile("mov %%gs:0x10, %0" : "=r"(pc)); /* percpu.self */
+	return pc;
+}
+
+struct space *space_slot(uint32_t id)
+{
+	return id < MAX_SPACES ? &spaces[id] : 0;
+}
+
+struct space *space_get(uint32_t id)
+{
+	if (id >= MAX_SPACES || !spaces[id].alive)
+		return 0;
+	return &spaces[id];
+}
+
+void kevents_init(uint64_t ring_pa)
+{
+	kring = (struct de_kevent_ring *)ring_pa;
+}
+
+/* ---- run queues ------------------------------------------------------------ */
+
+static void rq_push(struct percpu *pc, struct thread *t)
+{
+	t->next = 0;
+	if (pc->rq_tail)
+		pc->rq_tail->next = t;
+	else
+		pc->rq_head = t;
+	pc->rq_tail = t;
+}
+
+static struct thread *rq_pop(struct percpu *pc)
+{
+	big_lock();
+	struct thread *t = pc->rq_head;
+	if (t) {
+		pc->rq_head = t->next;
+		if (!pc->rq_head)
+			pc->rq_tail = 0;
+		t->next = 0;
+	}
+	big_unlock();
+	return t;
+}
+
+/* Caller holds the big lock. */
+static void make_runnable_locked(struct thread *t)
+{
+	t->state = T_RUNNABLE;
+	t->wait = W_NONE;
+	rq_push(&percpus[t->vcpu], t);
+}
+
+void thread_make_runnable(struct thread *t)
+{
+	big_lock();
+	make_runnable_locked(t);
+	big_unlock();
+	if (t->vcpu != this_cpu()->index)
+		platform_kick();
+}
+
+struct thread *thread_new(struct space *s, uint32_t vcpu)
+{
+	big_lock();
+	for (uint32_t i = 0; i < MAX_THREADS; i++) {
+		struct thread *t = &threads[i];
+		if (t->state != T_FREE)
+			continue;
+		*t = (struct thread){0};
+		t->space = s;
+		t->vcpu = (uint8_t)vcpu;
+		t->tid = next_tid++;
+		t->state = T_BLOCKED; /* not runnable until started */
+		s->nr_threads++;
+		big_unlock();
+		return t;
+	}
+	big_unlock();
+	return 0;
+}
+
+void sched_init(void)
+{
+	spaces[0].alive = 1; /* the manager; its root is set by manager_start */
+}
+
+/* ---- events to the manager ------------------------------------------------- */
+
+void kevent_post(uint32_t space, uint32_t kind, int64_t code, uint64_t vector, uint64_t error,
+                 uint64_t rip, uint64_t addr)
+{
+	big_lock();
+	uint32_t head = kring->head;
+	if (head - kring->tail < DE_KEVENT_SLOTS) {
+		kring->ev[head % DE_KEVENT_SLOTS] = (struct de_kevent){
+		    space, kind, code, vector, error, rip, addr,
+		};
+		__atomic_store_n(&kring->head, head + 1, __ATOMIC_RELEASE);
+	} else {
+		kring->dropped++;
+	}
+	struct thread *w = event_waiter;
+	if (w && w->state == T_BLOCKED && w->wait == W_EVENT) {
+		event_waiter = 0;
+		make_runnable_locked(w);
+	}
+	big_unlock();
+	platform_kick();
+}
+
+/* ---- switching ---------------------------------------------------------------- */
+
+static void load(struct percpu *pc, struct thread *t, struct frame *f)
+{
+	uint64_t cr3;
+	*f = t->regs;
+	t->state = T_RUNNING;
+	pc->current = t;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	if ((cr3 & 0x000ffffffffff000ull) != t->space->root)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(t->space->root) : "memory");
+	wrmsr(MSR_FS_BASE, t->fs_base);
+}
+
+/* Wake what became due while this vCPU looked; caller holds the lock. */
+static void check_waiters(struct percpu *pc)
+{
+	uint64_t now = tsc_now();
+	struct thread *w = event_waiter;
+	if (w && w->vcpu == pc->index &&
+	    (bootinfo->event_seq != w->wait_seq || kring->head != kring->tail)) {
+		event_waiter = 0;
+		make_runnable_locked(w);
+	}
+	for (uint32_t i = 0; i < MAX_THREADS; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_BLOCKED && t->deadline && t->vcpu == pc->index &&
+		    (t->wait == W_SLEEP || t->wait == W_FUTEX) && now >= t->deadline) {
+			t->timed_out = 1;
+			t->deadline = 0;
+			t->regs.rax = t->wait == W_FUTEX ? (uint64_t)-ETIMEDOUT : 0;
+			make_runnable_locked(t);
+		}
+	}
+}
+
+/* The next thread for this vCPU; sleeps in the VMM while there is none. */
+static struct thread *pick_next(struct percpu *pc)
+{
+	for (;;) {
+		uint64_t seq = bootinfo->event_seq;
+		big_lock();
+		check_waiters(pc);
+		big_unlock();
+		struct thread *t = rq_pop(pc);
+		if (t)
+			return t;
+		pc->current = 0;
+		platform_wait(seq);
+	}
+}
+
+void sched_block(struct frame *f)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *cur = pc->current;
+	cur->regs = *f;
+	load(pc, pick_next(pc), f);
+}
+
+void sched_yield(struct frame *f)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *cur = pc->current;
+	cur->regs = *f;
+	big_lock();
+	check_waiters(pc);
+	make_runnable_locked(cur);
+	big_unlock();
+	load(pc, pick_next(pc), f);
+}
+
+/* Frees a thread slot; caller holds the lock. */
+static void thread_free_locked(struct thread *t)
+{
+	if (t->space)
+		t->space->nr_threads--;
+	t->state = T_FREE;
+	t->space = 0;
+}
+
+void sched_exit_thread(struct frame *f)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *cur = pc->current;
+	struct space *s = cur->space;
+	big_lock();
+	thread_free_locked(cur);
+	int last = s->nr_threads == 0;
+	big_unlock();
+	if (last && s->id != 0) {
+		kevent_post(s->id, 1, 0, 0, 0, 0, 0);
+		space_free(s);
+	}
+	pc->current = 0;
+	load(pc, pick_next(pc), f);
+}
+
+/* Releases a space's memory; all its threads must be gone. */
+void space_free(struct space *s)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	if ((cr3 & 0x000ffffffffff000ull) == s->root)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(mm_kernel_root()) : "memory");
+	as_destroy(s->root);
+	big_lock();
+	s->root = 0;
+	s->alive = 0;
+	big_unlock();
+}
+
+void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *fault,
+                uint64_t addr, struct frame *cur)
+{
+	struct percpu *pc = this_cpu();
+	big_lock();
+	for (uint32_t i = 0; i < MAX_THREADS; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_FREE || t->space != s)
+			continue;
+		if (t->state == T_RUNNABLE) { /* unlink from its run queue */
+			struct percpu *q = &percpus[t->vcpu];
+			struct thread **pp = &q->rq_head, *prev = 0;
+			while (*pp && *pp != t)
+				prev = *pp, pp = &(*pp)->next;
+			if (*pp) {
+				*pp = t->next;
+				if (q->rq_tail == t)
+					q->rq_tail = prev;
+			}
+		}
+		thread_free_locked(t);
+	}
+	big_unlock();
+	if (fault)
+		kevent_post(s->id, kind, code, fault->vector, fault->error, fault->rip, addr);
+	else
+		kevent_post(s->id, kind, code, 0, 0, 0, 0);
+	space_free(s);
+	/* If the running thread was one of the space's, run something else. */
+	if (cur && pc->current && pc->current->state == T_FREE) {
+		pc->current = 0;
+		load(pc, pick_next(pc), cur);
+	}
+}
+
+int sched_wait_event(struct frame *f, uint64_t seen)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *cur = pc->current;
+	big_lock();
+	if (bootinfo->event_seq != seen || kring->head != kring->tail) {
+		big_unlock();
+		return 0;
+	}
+	cur->state = T_BLOCKED;
+	cur->wait = W_EVENT;
+	cur->wait_seq = seen;
+	event_waiter = cur;
+	big_unlock();
+	f->rax = 0;
+	sched_block(f);
+	return 1;
+}
+
+int futex_wait(struct frame *f, uint64_t uaddr, uint64_t deadline)
+{
+	struct thread *cur = this_cpu()->current;
+	cur->state = T_BLOCKED;
+	cur->wait = W_FUTEX;
+	cur->wait_addr = uaddr;
+	cur->deadline = deadline;
+	cur->timed_out = 0;
+	f->rax = 0;
+	sched_block(f);
+	return 1;
+}
+
+int futex_wake(struct space *s, uint64_t uaddr, uint32_t n)
+{
+	int woken = 0;
+	big_lock();
+	for (uint32_t i = 0; i < MAX_THREADS && (uint32_t)woken < n; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_BLOCKED && t->wait == W_FUTEX && t->space == s &&
+		    t->wait_addr == uaddr) {
+			t->deadline = 0;
+			make_runnable_locked(t);
+			woken++;
+		}
+	}
+	big_unlock();
+	return woken;
+}
+
+void sleep_until(struct frame *f, uint64_t deadline)
+{
+	struct thread *cur = this_cpu()->current;
+	cur->state = T_BLOCKED;
+	cur->wait = W_SLEEP;
+	cur->deadline = deadline;
+	f->rax = 0;
+	sched_block(f);
+}
+
+_Noreturn void sched_start(struct percpu *pc)
+{
+	struct frame f;
+	load(pc, pick_next(pc), &f);
+	return_to_user(&f);
+}
