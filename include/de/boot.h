@@ -67,7 +67,9 @@ _Static_assert(sizeof(struct de_image_header) == 224, "image header layout");
 #define DE_PLATFORM_MMIO   (DE_MMIO_BASE + 0x1000) /* DE platform device, 4 KiB */
 #define DE_MMIO_SIZE       0x1000ull
 #define DE_SERIAL_PORT     0x3f8
-#define DE_WINDOW_BASE     (1ull << 40) /* shared windows live at or above 1 TiB */
+#define DE_WINDOW_BASE     (1ull << 40)  /* shared windows live at or above 1 TiB */
+#define DE_WINDOW_MAX      (16ull << 30) /* bytes per window; window i is at BASE + i * MAX */
+#define DE_MAX_WINDOWS     64u
 #define DE_MAX_VCPUS       64u
 #define DE_MAX_MEM_REGIONS 8u
 

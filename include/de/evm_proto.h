@@ -122,6 +122,9 @@ struct de_list_entry {
 	uint32_t threads; /* live threads */
 	uint32_t windows; /* attached windows */
 	char name[DE_ENCLAVE_NAME];
+	int64_t exit_code;     /* EXITED: the exit status */
+	uint32_t fault_vector; /* CRASHED: the exception vector */
+	uint32_t reserved;     /* zero */
 };
 
 /* LIST reply: this struct, then count de_list_entry. */
@@ -155,7 +158,7 @@ _Static_assert(sizeof(struct de_req_load) == 72, "load layout");
 _Static_assert(sizeof(struct de_reply_load) == 24, "load reply layout");
 _Static_assert(sizeof(struct de_req_window) == 32, "window layout");
 _Static_assert(sizeof(struct de_req_enclave) == 16, "enclave request layout");
-_Static_assert(sizeof(struct de_list_entry) == 64, "list entry layout");
+_Static_assert(sizeof(struct de_list_entry) == 80, "list entry layout");
 _Static_assert(sizeof(struct de_reply_stats) == 48, "stats layout");
 _Static_assert(sizeof(struct de_event_enclave) == 48, "event layout");
 

@@ -31,8 +31,13 @@ enum de_sys {
 	DE_SYS_ALLOC = 0x1008,
 	/* a0 = va, a1 = pages: give scratch pages back. */
 	DE_SYS_FREE = 0x1009,
-	/* Returns free pages (low 32 bits: unused) — for STATS. */
+	/* a0 = 0: free pages; a0 = 1: all pages the allocator manages. */
 	DE_SYS_MEMINFO = 0x100a,
+	/*
+	 * a0 = id: a live space's threads (low 32 bits) and the brk/mmap pages
+	 * it holds (high 32 bits), or -ENOENT once it has exited or crashed.
+	 */
+	DE_SYS_SPACE_INFO = 0x100b,
 };
 
 enum de_space_flags {

@@ -36,5 +36,6 @@
 #define DE_AT_DE_PLATFORM_MMIO 0x4de3
 #define DE_AT_DE_PHYS_BASE     0x4de4 /* physical address of DE_MGR_BASE; the image is contiguous */
 #define DE_AT_DE_FREE_PAGES    0x4de5
+#define DE_AT_DE_ARG           0x4df0 /* enclaves: the argument given to START */
 
 #endif /* DE_MANAGER_ABI_H */

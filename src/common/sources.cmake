@@ -4,6 +4,7 @@
 set(DE_COMMON_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/elf.c
     ${CMAKE_CURRENT_LIST_DIR}/errors.c
+    ${CMAKE_CURRENT_LIST_DIR}/evm_proto.c
     ${CMAKE_CURRENT_LIST_DIR}/layout.c
     ${CMAKE_CURRENT_LIST_DIR}/measure.c
     ${CMAKE_CURRENT_LIST_DIR}/meta_parse.c

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "de/evm_proto.h"
 
 enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req *out, char *err,
                                  size_t errlen)
@@ -27,11 +28,45 @@ enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req 
 		         r.version, DE_CTL_VERSION);
 		return DE_CTL_EVERSION;
 	}
-	if (r.len != 0 || r.reserved != 0) {
-		snprintf(err, errlen, "request has a payload or reserved bits; none are defined");
+	if (r.reserved != 0) {
+		snprintf(err, errlen, "request has reserved bits set");
 		return DE_CTL_EBADREQ;
 	}
-	if (r.op != DE_CTL_STATUS && r.op != DE_CTL_STOP && r.op != DE_CTL_CONSOLE) {
+	switch (r.op) {
+	case DE_CTL_STATUS:
+	case DE_CTL_STOP:
+	case DE_CTL_CONSOLE:
+	case DE_CTL_ENCLAVES:
+	case DE_CTL_STATS:
+		if (r.len != 0) {
+			snprintf(err, errlen, "operation %u takes no payload", r.op);
+			return DE_CTL_EBADREQ;
+		}
+		break;
+	case DE_CTL_LOAD:
+		if (r.len <= sizeof(struct de_req_load) || r.len > DE_CTL_MAX_REQUEST) {
+			snprintf(err, errlen,
+			         "LOAD payload must be %zu bytes plus an image of at most 64 MiB",
+			         sizeof(struct de_req_load));
+			return DE_CTL_EBADREQ;
+		}
+		break;
+	case DE_CTL_START:
+	case DE_CTL_DESTROY:
+		if (r.len != sizeof(struct de_req_enclave)) {
+			snprintf(err, errlen, "operation %u takes a %zu-byte payload", r.op,
+			         sizeof(struct de_req_enclave));
+			return DE_CTL_EBADREQ;
+		}
+		break;
+	case DE_CTL_WINDOW:
+		if (r.len != sizeof(struct de_ctl_window)) {
+			snprintf(err, errlen, "WINDOW takes a %zu-byte payload",
+			         sizeof(struct de_ctl_window));
+			return DE_CTL_EBADREQ;
+		}
+		break;
+	default:
 		snprintf(err, errlen, "unknown operation %u", r.op);
 		return DE_CTL_EOP;
 	}

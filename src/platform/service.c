@@ -27,6 +27,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "service.h"
 #include "config.h"
 #include "control.h"
 #include "cpus.h"
@@ -34,43 +35,7 @@
 #include "runtime.h"
 #include "util/log.h"
 
-#define READY_TIMEOUT_S 10
-#define MAX_CLIENTS     32
-#define CONSOLE_RING    65536u
-#define MEM_RESERVE_MIB 256u
-
-enum { EP_SIGNAL = 1, EP_EVENT, EP_TIMER, EP_CONTROL, EP_CLIENT = 100 };
-
-struct client {
-	int fd;
-	uint8_t req[sizeof(struct de_ctl_req)];
-	size_t got;
-	bool console;
-	uint64_t console_pos;
-};
-
-struct service {
-	struct de_config cfg;
-	struct runtime rt;
-	struct evm *evm;
-	struct evm_config ecfg;
-	int epfd, sigfd, evfd, timerfd, ctl_fd;
-	struct client clients[MAX_CLIENTS];
-	struct timespec start;
-	double boot_ms;
-	/* Written by VMM threads, read by the main loop. */
-	pthread_mutex_t lock;
-	bool ready, ready_seen;
-	bool stopped;
-	char stop_reason[512];
-	bool stop_reported;
-	char console[CONSOLE_RING];
-	uint64_t console_head;
-	char line[256];
-	size_t line_len;
-};
-
-static double ms_since(const struct timespec *t0)
+double ms_since(const struct timespec *t0)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -178,152 +143,6 @@ static int listen_unix(const char *path, gid_t gid, char *err, size_t errlen)
 
 /* ---- control clients ------------------------------------------------------- */
 
-static void client_close(struct service *s, struct client *c)
-{
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-}
-
-static void send_resp(struct client *c, enum de_ctl_status st, const char *payload)
-{
-	size_t n = payload ? strlen(payload) : 0;
-	struct de_ctl_resp r = {
-	    .magic = DE_CTL_MAGIC,
-	    .version = DE_CTL_VERSION,
-	    .status = (uint16_t)st,
-	    .len = (uint32_t)n,
-	};
-	/* Small replies: the socket buffer takes them whole. */
-	(void)!send(c->fd, &r, sizeof(r), MSG_NOSIGNAL);
-	if (n)
-		(void)!send(c->fd, payload, n, MSG_NOSIGNAL);
-}
-
-static char *status_json(struct service *s)
-{
-	struct status_vcpu vcpus[DE_MAX_VCPUS];
-	for (uint32_t i = 0; i < s->ecfg.nr_vcpus; i++) {
-		struct evm_vcpu_info vi;
-		evm_vcpu_info(s->evm, i, &vi);
-		vcpus[i] = (struct status_vcpu){.id = i, .host_cpu = vi.host_cpu, .tid = vi.tid};
-	}
-	pthread_mutex_lock(&s->lock);
-	struct status_info info = {
-	    .running = !s->stopped,
-	    .pid = (long)getpid(),
-	    .nr_vcpus = s->ecfg.nr_vcpus,
-	    .vcpus = vcpus,
-	    .memory_mib = s->cfg.memory_mib,
-	    .memory_locked = evm_memory_locked(s->evm),
-	    .image = s->cfg.image,
-	    .image_sha256 = evm_image_sha256(s->evm),
-	    .debug = s->cfg.debug,
-	    .uptime_s = ms_since(&s->start) / 1e3,
-	    .boot_ms = s->boot_ms,
-	    .runtime_dir = s->rt.dir,
-	    .stop_reason = s->stopped ? s->stop_reason : NULL,
-	};
-	char *json = ctl_status_json(&info);
-	pthread_mutex_unlock(&s->lock);
-	return json;
-}
-
-static void console_push(struct service *s, struct client *c)
-{
-	pthread_mutex_lock(&s->lock);
-	uint64_t head = s->console_head;
-	if (head - c->console_pos > CONSOLE_RING)
-		c->console_pos = head - CONSOLE_RING; /* the reader fell behind: skip */
-	while (c->console_pos < head) {
-		size_t at = c->console_pos % CONSOLE_RING;
-		size_t n = head - c->console_pos;
-		if (n > CONSOLE_RING - at)
-			n = CONSOLE_RING - at;
-		ssize_t w = send(c->fd, s->console + at, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w <= 0)
-			break;
-		c->console_pos += (uint64_t)w;
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* Returns true if the service must stop. */
-static bool client_request(struct service *s, struct client *c)
-{
-	ssize_t n = recv(c->fd, c->req + c->got, sizeof(c->req) - c->got, MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		client_close(s, c);
-		return false;
-	}
-	if (n < 0)
-		return false;
-	if (c->console) {
-		client_close(s, c); /* console clients only listen; input ends the stream */
-		return false;
-	}
-	c->got += (size_t)n;
-	if (c->got < sizeof(c->req))
-		return false;
-
-	struct de_ctl_req req;
-	char err[256];
-	enum de_ctl_status st = ctl_req_check(c->req, c->got, &req, err, sizeof(err));
-	if (st != DE_CTL_OK) {
-		send_resp(c, st, err);
-		client_close(s, c);
-		return false;
-	}
-	switch (req.op) {
-	case DE_CTL_STATUS: {
-		char *json = status_json(s);
-		send_resp(c, json ? DE_CTL_OK : DE_CTL_ESTATE, json ? json : "out of memory");
-		free(json);
-		client_close(s, c);
-		return false;
-	}
-	case DE_CTL_STOP:
-		log_msg(LOG_LVL_INFO, "stop requested over the control socket");
-		send_resp(c, DE_CTL_OK, "stopping");
-		client_close(s, c);
-		return true;
-	case DE_CTL_CONSOLE:
-		if (!s->cfg.debug) {
-			send_resp(c, DE_CTL_ESTATE,
-			          "the console exists only on debug EVMs; set debug = true in the "
-			          "config and restart the service");
-			client_close(s, c);
-			return false;
-		}
-		send_resp(c, DE_CTL_OK, NULL);
-		c->console = true;
-		c->console_pos = 0;
-		console_push(s, c);
-		return false;
-	}
-	return false;
-}
-
-static void client_accept(struct service *s)
-{
-	int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	for (int i = 0; i < MAX_CLIENTS; i++) {
-		struct client *c = &s->clients[i];
-		if (c->fd >= 0)
-			continue;
-		memset(c, 0, sizeof(*c));
-		c->fd = fd;
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EP_CLIENT + (uint64_t)i};
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev))
-			client_close(s, c);
-		return;
-	}
-	close(fd); /* too many clients at once */
-}
-
 /* ---- main ------------------------------------------------------------------ */
 
 static void usage(FILE *out)
@@ -414,6 +233,13 @@ static int on_event(struct service *s)
 		}
 		struct epoll_event e = {.events = EPOLLIN, .data.u64 = EP_CONTROL};
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ctl_fd, &e);
+		if (mgr_link_open(&s->mgr, s->evm, err, sizeof(err))) {
+			log_msg(LOG_LVL_ERR, "cannot reach the EVM's control port: %s", err);
+			return -1;
+		}
+		struct epoll_event m = {.events = mgr_link_events(&s->mgr), .data.u64 = EP_MGR};
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->mgr.fd, &m);
+		s->mgr_up = true;
 		log_msg(LOG_LVL_INFO,
 		        "EVM ready in %.1f ms: %u vCPU(s), %llu MiB, control socket %s", s->boot_ms,
 		        s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
@@ -473,8 +299,22 @@ static int run(struct service *s)
 				client_accept(s);
 			} else if (tag >= EP_CLIENT && tag < EP_CLIENT + MAX_CLIENTS) {
 				struct client *c = &s->clients[tag - EP_CLIENT];
-				if (c->fd >= 0 && client_request(s, c))
+				if (c->fd >= 0 && client_io(s, c))
 					return 1;
+			} else if (tag == EP_MGR) {
+				char err[256];
+				if (mgr_link_io(&s->mgr, evs[i].events, relay_from_manager, s, err,
+				                sizeof(err))) {
+					log_msg(LOG_LVL_ERR, "EVM control link: %s", err);
+					epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->mgr.fd, NULL);
+					mgr_link_close(&s->mgr);
+					s->mgr_up = false;
+					relay_fail_all(s);
+				} else {
+					struct epoll_event ev = {.events = mgr_link_events(&s->mgr),
+					                         .data.u64 = EP_MGR};
+					epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->mgr.fd, &ev);
+				}
 			}
 		}
 	}
@@ -525,10 +365,12 @@ int main(int argc, char **argv)
 	log_init("de_platform_service");
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	pthread_mutex_init(&s->lock, NULL);
-	s->epfd = s->sigfd = s->evfd = s->timerfd = s->ctl_fd = -1;
+	s->epfd = s->sigfd = s->evfd = s->timerfd = s->ctl_fd = s->stop_fd = -1;
+	s->mgr.fd = -1;
 	s->rt.lock_fd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
+	windows_init(s);
 
 	config_defaults(&s->cfg);
 	if (config_path) {
@@ -593,12 +435,17 @@ out:
 			client_close(s, &s->clients[i]);
 	if (s->ctl_fd >= 0)
 		close(s->ctl_fd);
+	if (s->mgr_up)
+		mgr_link_close(&s->mgr);
 	if (s->evm) {
 		evm_destroy(s->evm); /* stops vCPUs, zeroes guest memory */
 		s->evm = NULL;
 		log_msg(LOG_LVL_INFO, "EVM stopped, guest memory zeroed");
 	}
+	windows_cleanup(s);
 	runtime_close(&s->rt);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd); /* tells `dectl stop` that everything is done */
 	return rc;
 refuse:
 	log_msg(LOG_LVL_ERR, "refusing to start: %s", err);

@@ -169,6 +169,7 @@ int evm_create(const struct evm_config *cfg, const struct evm_callbacks *cb, str
 		e->vcpus[i].fd = -1;
 	pthread_mutex_init(&e->ev_lock, NULL);
 	pthread_mutex_init(&e->stop_lock, NULL);
+	pthread_mutex_init(&e->window_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -272,6 +273,7 @@ void evm_destroy(struct evm *e)
 	pthread_cond_destroy(&e->ev_cond);
 	pthread_mutex_destroy(&e->ev_lock);
 	pthread_mutex_destroy(&e->stop_lock);
+	pthread_mutex_destroy(&e->window_lock);
 	free(e);
 }
 
@@ -283,6 +285,64 @@ int evm_image_check(const char *path, uint64_t memory_mib, char *err, size_t err
 		return -1;
 	free(buf);
 	return 0;
+}
+
+#define WINDOW_SLOT0 2 /* KVM slots 0 and 1 hold guest RAM */
+
+int evm_window_add(struct evm *e, void *host, uint64_t size, uint64_t *gpa, char *err,
+                   size_t errlen)
+{
+	if (!size || size > DE_WINDOW_MAX || (size & 4095) || ((uintptr_t)host & 4095)) {
+		snprintf(err, errlen, "a window must be a whole number of pages, at most %llu GiB",
+		         (unsigned long long)(DE_WINDOW_MAX >> 30));
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&e->window_lock);
+	int i = 0;
+	while (i < (int)DE_MAX_WINDOWS && e->window_size[i])
+		i++;
+	if (i == (int)DE_MAX_WINDOWS) {
+		pthread_mutex_unlock(&e->window_lock);
+		snprintf(err, errlen,
+		         "all %u shared windows of the EVM are in use; close one first",
+		         DE_MAX_WINDOWS);
+		return -ENOSPC;
+	}
+	struct kvm_userspace_memory_region r = {
+	    .slot = WINDOW_SLOT0 + (uint32_t)i,
+	    .guest_phys_addr = DE_WINDOW_BASE + (uint64_t)i * DE_WINDOW_MAX,
+	    .memory_size = size,
+	    .userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+	if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		int en = errno;
+		pthread_mutex_unlock(&e->window_lock);
+		snprintf(err, errlen, "KVM refused the window's memory slot: %s", strerror(en));
+		return -en;
+	}
+	e->window_size[i] = size;
+	pthread_mutex_unlock(&e->window_lock);
+	*gpa = r.guest_phys_addr;
+	return i;
+}
+
+void evm_window_remove(struct evm *e, int index)
+{
+	if (index < 0 || index >= (int)DE_MAX_WINDOWS)
+		return;
+	pthread_mutex_lock(&e->window_lock);
+	if (e->window_size[index]) {
+		struct kvm_userspace_memory_region r = {
+		    .slot = WINDOW_SLOT0 + (uint32_t)index,
+		    .guest_phys_addr = DE_WINDOW_BASE + (uint64_t)index * DE_WINDOW_MAX,
+		    .memory_size = 0, /* deletes the slot */
+		};
+		if (ioctl(e->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			evm_log("err", "cannot remove window %d's memory slot: %s", index,
+			        strerror(errno));
+		e->window_size[index] = 0;
+	}
+	pthread_mutex_unlock(&e->window_lock);
 }
 
 bool evm_running(const struct evm *e)

@@ -56,6 +56,30 @@ void evm_stop(struct evm *e);
 /* Stops, zeroes and unmaps guest memory, closes everything. */
 void evm_destroy(struct evm *e);
 
+/*
+ * Opens a byte stream to a guest vsock port for the VMM's own user (the
+ * service): returns a socket that first yields "OK <port>\n", like a
+ * hybrid-vsock client, or -errno with a sentence in err. Guest port 2 (the
+ * manager's control port) is reachable only this way.
+ */
+int evm_vsock_connect(struct evm *e, uint32_t port, char *err, size_t errlen);
+
+/*
+ * Shared windows: maps host memory [host, host + size) (page aligned, at
+ * most DE_WINDOW_MAX bytes) into the guest as a memory slot of its own, at
+ * a guest-physical address at or above DE_WINDOW_BASE that no other window
+ * uses. Returns the window's index (>= 0) and its address in *gpa, or
+ * -errno with a sentence in err. Safe while the vCPUs run; the caller
+ * keeps the host memory mapped until evm_window_remove() returns.
+ */
+int evm_window_add(struct evm *e, void *host, uint64_t size, uint64_t *gpa, char *err,
+                   size_t errlen);
+/*
+ * Removes a window's memory slot. The guest must no longer map it: an
+ * access to a removed window stops the EVM as an unmapped access.
+ */
+void evm_window_remove(struct evm *e, int index);
+
 /* Reads and validates an image file without creating anything. */
 int evm_image_check(const char *path, uint64_t memory_mib, char *err, size_t errlen);
 

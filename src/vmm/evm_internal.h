@@ -52,6 +52,8 @@ struct evm {
 	struct vcpu vcpus[DE_MAX_VCPUS];
 	struct mmio_region mmio[EVM_MAX_MMIO];
 	uint32_t nr_mmio;
+	uint64_t window_size[DE_MAX_WINDOWS]; /* 0 = free; KVM slot 2 + index */
+	pthread_mutex_t window_lock;
 	struct virtio_mmio *vsock_transport;
 	struct vsock_dev *vsock;
 

@@ -28,6 +28,7 @@
 #include "virtio_mmio.h"
 #include "vsock_wire.h"
 #include "de/virtio.h"
+#include "de/evm_proto.h"
 #include "de/vsock_proto.h"
 
 #define VSOCK_HOST_BUF  (256u * 1024u) /* guest-to-host bytes buffered per connection */
@@ -577,6 +578,13 @@ static void client_line(struct vsock_dev *d, struct hconn *c)
 			conn_free(d, c);
 			return;
 		}
+		if (port == DE_PORT_CONTROL) {
+			static const char msg[] =
+			    "ERR port 2 is reserved for de_platform_service; use control.sock\n";
+			(void)!write(c->fd, msg, sizeof(msg) - 1);
+			conn_free(d, c);
+			return;
+		}
 		c->guest_port = port;
 		c->host_port = d->next_host_port++;
 		if (d->next_host_port < FIRST_HOST_PORT)
@@ -636,6 +644,43 @@ static void *backend_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+int evm_vsock_connect(struct evm *e, uint32_t port, char *err, size_t errlen)
+{
+	struct vsock_dev *d = e->vsock;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -errno;
+	}
+	pthread_mutex_lock(&d->lock);
+	struct hconn *c = conn_alloc(d);
+	if (!c) {
+		pthread_mutex_unlock(&d->lock);
+		close(sv[0]);
+		close(sv[1]);
+		snprintf(err, errlen, "no free vsock connection slot");
+		return -ENOSPC;
+	}
+	c->fd = sv[0];
+	c->state = HC_CONNECTING;
+	c->guest_port = port;
+	c->host_port = d->next_host_port++;
+	c->pending |= P_REQUEST;
+	c->ev = 0;
+	struct epoll_event ev = {.events = 0, .data.u64 = EP_CONN + (uint64_t)(c - d->conns)};
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, c->fd, &ev)) {
+		int en = errno;
+		conn_free(d, c);
+		pthread_mutex_unlock(&d->lock);
+		close(sv[1]);
+		snprintf(err, errlen, "epoll_ctl: %s", strerror(en));
+		return -en;
+	}
+	conn_service(d, c);
+	pthread_mutex_unlock(&d->lock);
+	return sv[1];
 }
 
 int vsock_dev_create(struct evm *e, char *err, size_t errlen)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "de/evm_proto.h"
 
 static char err[256];
 
@@ -42,6 +43,41 @@ static void requests(void **state)
 	r = ok;
 	r.reserved = 1;
 	assert_int_equal(ctl_req_check(&r, sizeof(r), &out, err, sizeof(err)), DE_CTL_EBADREQ);
+}
+
+/* Each operation's payload length is checked before any payload is read. */
+static void payload_lengths(void **state)
+{
+	(void)state;
+	static const struct {
+		uint16_t op;
+		uint32_t len;
+		enum de_ctl_status want;
+	} cases[] = {
+	    {DE_CTL_ENCLAVES, 0, DE_CTL_OK},
+	    {DE_CTL_ENCLAVES, 1, DE_CTL_EBADREQ},
+	    {DE_CTL_STATS, 0, DE_CTL_OK},
+	    {DE_CTL_STATS, 8, DE_CTL_EBADREQ},
+	    {DE_CTL_LOAD, sizeof(struct de_req_load), DE_CTL_EBADREQ}, /* no image */
+	    {DE_CTL_LOAD, sizeof(struct de_req_load) + 1, DE_CTL_OK},
+	    {DE_CTL_LOAD, DE_CTL_MAX_REQUEST, DE_CTL_OK},
+	    {DE_CTL_LOAD, DE_CTL_MAX_REQUEST + 1, DE_CTL_EBADREQ},
+	    {DE_CTL_START, sizeof(struct de_req_enclave), DE_CTL_OK},
+	    {DE_CTL_START, sizeof(struct de_req_enclave) - 1, DE_CTL_EBADREQ},
+	    {DE_CTL_DESTROY, sizeof(struct de_req_enclave) + 1, DE_CTL_EBADREQ},
+	    {DE_CTL_WINDOW, sizeof(struct de_ctl_window), DE_CTL_OK},
+	    {DE_CTL_WINDOW, 0, DE_CTL_EBADREQ},
+	    {DE_CTL_WINDOW, sizeof(struct de_ctl_window) + 4096, DE_CTL_EBADREQ},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct de_ctl_req r = {.magic = DE_CTL_MAGIC,
+		                       .version = DE_CTL_VERSION,
+		                       .op = cases[i].op,
+		                       .len = cases[i].len};
+		struct de_ctl_req out;
+		assert_int_equal(ctl_req_check(&r, sizeof(r), &out, err, sizeof(err)),
+		                 cases[i].want);
+	}
 }
 
 static void status(void **state)
@@ -97,6 +133,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(requests),
+	    cmocka_unit_test(payload_lengths),
 	    cmocka_unit_test(status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,7 +35,19 @@ static void usage(FILE *out)
 	      "                   state, pid, vcpus [{id, host_cpu, tid}], memory_mib,\n"
 	      "                   memory_locked, image, image_sha256, debug, uptime_s,\n"
 	      "                   boot_ms, runtime_dir, stop_reason.\n"
-	      "  stop             stop the EVM (its memory is zeroed) and the service.\n"
+	      "  enclaves [--json] list the enclaves loaded in the EVM: id, state (loaded,\n"
+	      "                   running, exited, crashed), owner pid, size, threads,\n"
+	      "                   windows and name; the exit status of exited enclaves and\n"
+	      "                   the exception vector of crashed ones. --json prints\n"
+	      "                   {\"enclaves\": [{id, state, owner_pid, size, threads,\n"
+	      "                   windows, name, exit_code | fault_vector}]}.\n"
+	      "  stats [--json]   show the EVM's memory (free and total pages) and counters:\n"
+	      "                   enclaves loaded now, loads, destroys and faults since\n"
+	      "                   boot, shared windows. --json prints one JSON object with\n"
+	      "                   the keys enclaves, free_pages, total_pages, loads,\n"
+	      "                   destroys, faults, windows.\n"
+	      "  stop             stop the EVM and the service; returns when the EVM is gone\n"
+	      "                   and its memory zeroed.\n"
 	      "  console          stream the EVM's debug console (debug EVMs only) until\n"
 	      "                   interrupted.\n"
 	      "\n"
@@ -147,6 +159,65 @@ static int print_status(const char *json)
 	return 0;
 }
 
+static int print_enclaves(const char *json)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(json, 0, &jerr);
+	json_t *arr = o ? json_object_get(o, "enclaves") : NULL;
+	if (!json_is_array(arr)) {
+		fprintf(stderr, "dectl: the service sent invalid JSON\n");
+		json_decref(o);
+		return 1;
+	}
+	printf("%-4s %-8s %-8s %10s %7s %7s %-9s %s\n", "ID", "STATE", "OWNER", "SIZE(KiB)",
+	       "THREADS", "WINDOWS", "RESULT", "NAME");
+	size_t i;
+	json_t *e;
+	json_array_foreach(arr, i, e)
+	{
+		char result[32] = "-";
+		json_t *x;
+		if ((x = json_object_get(e, "exit_code")))
+			snprintf(result, sizeof(result), "exit %lld",
+			         (long long)json_integer_value(x));
+		else if ((x = json_object_get(e, "fault_vector")))
+			snprintf(result, sizeof(result), "vector %lld",
+			         (long long)json_integer_value(x));
+		printf("%-4lld %-8s %-8lld %10lld %7lld %7lld %-9s %s\n",
+		       (long long)json_integer_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "state")),
+		       (long long)json_integer_value(json_object_get(e, "owner_pid")),
+		       (long long)json_integer_value(json_object_get(e, "size")) / 1024,
+		       (long long)json_integer_value(json_object_get(e, "threads")),
+		       (long long)json_integer_value(json_object_get(e, "windows")), result,
+		       json_string_value(json_object_get(e, "name")));
+	}
+	if (!json_array_size(arr))
+		printf("(no enclaves)\n");
+	json_decref(o);
+	return 0;
+}
+
+static int print_stats(const char *json)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(json, 0, &jerr);
+	if (!o) {
+		fprintf(stderr, "dectl: the service sent invalid JSON: %s\n", jerr.text);
+		return 1;
+	}
+#define N(k) ((long long)json_integer_value(json_object_get(o, k)))
+	printf("memory:   %lld of %lld pages free (%lld of %lld KiB)\n", N("free_pages"),
+	       N("total_pages"), N("free_pages") * 4, N("total_pages") * 4);
+	printf("enclaves: %lld loaded\n", N("enclaves"));
+	printf("since boot: %lld loads, %lld destroys, %lld faults\n", N("loads"), N("destroys"),
+	       N("faults"));
+	printf("windows:  %lld\n", N("windows"));
+#undef N
+	json_decref(o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir_opt = NULL;
@@ -172,7 +243,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[i++];
 	int json = 0;
-	if (!strcmp(cmd, "status") && i < argc && !strcmp(argv[i], "--json")) {
+	if ((!strcmp(cmd, "status") || !strcmp(cmd, "enclaves") || !strcmp(cmd, "stats")) &&
+	    i < argc && !strcmp(argv[i], "--json")) {
 		json = 1;
 		i++;
 	}
@@ -185,6 +257,10 @@ int main(int argc, char **argv)
 		op = DE_CTL_STATUS;
 	else if (!strcmp(cmd, "stop"))
 		op = DE_CTL_STOP;
+	else if (!strcmp(cmd, "enclaves"))
+		op = DE_CTL_ENCLAVES;
+	else if (!strcmp(cmd, "stats"))
+		op = DE_CTL_STATS;
 	else if (!strcmp(cmd, "console"))
 		op = DE_CTL_CONSOLE;
 	else {
@@ -210,10 +286,26 @@ int main(int argc, char **argv)
 			printf("%s\n", payload);
 		rc = json ? 0 : print_status(payload);
 		break;
-	case DE_CTL_STOP:
-		/* The service closes the socket when it has stopped the EVM. */
-		printf("de_platform_service is stopping\n");
+	case DE_CTL_ENCLAVES:
+		if (json)
+			printf("%s\n", payload);
+		rc = json ? 0 : print_enclaves(payload);
+		break;
+	case DE_CTL_STATS:
+		if (json)
+			printf("%s\n", payload);
+		rc = json ? 0 : print_stats(payload);
+		break;
+	case DE_CTL_STOP: {
+		/* The service closes the socket once the EVM is gone and its memory zeroed. */
+		char c;
+		while (read(fd, &c, 1) > 0)
+			;
+		printf("de_platform_service stopped\n");
 		rc = 0;
+		break;
+	}
+	default:
 		break;
 	case DE_CTL_CONSOLE: {
 		char buf[4096];

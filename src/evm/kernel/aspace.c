@@ -33,40 +33,75 @@ uint64_t as_create(void)
 	return root;
 }
 
+/* Returns the unused rest of an allocated run to the pool. */
+static void drop_run(uint64_t pa, uint64_t n)
+{
+	struct free_batch fb;
+	mm_free_begin(&fb);
+	for (; n; n--, pa += PAGE_SIZE)
+		mm_free_add(&fb, pa);
+	mm_free_end(&fb);
+}
+
+/*
+ * Maps n fresh zero pages at va. On failure the pages mapped so far stay
+ * mapped (and owned, so destroying the space frees them); nothing leaks.
+ */
 int as_map_fresh(uint64_t root, uint64_t va, uint64_t n, uint64_t flags)
 {
+	uint64_t run = 0, pa = 0;
 	if (!user_range(va, n))
 		return -EINVAL;
 	while (n) {
 		uint64_t *pte = pt_walk(root, va, 1);
-		if (!pte)
+		if (!pte) {
+			drop_run(pa, run);
 			return -ENOMEM;
+		}
 		uint64_t in_table = 512 - ((va >> 12) & 511);
 		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE) {
-			if (*pte & PTE_P)
+			if (*pte & PTE_P) {
+				drop_run(pa, run);
 				return -EEXIST;
-			uint64_t pa = mm_alloc_page();
-			if (!pa)
-				return -ENOMEM;
-			*pte = pa | flags | PTE_P | PTE_OWNED;
+			}
+			if (!run) {
+				run = mm_alloc_run(n, &pa);
+				if (!run)
+					return -ENOMEM;
+			}
+			*pte = pa | flags | PTE_P | PTE_A | PTE_D | PTE_OWNED;
+			pa += PAGE_SIZE;
+			run--;
 		}
 	}
 	return 0;
 }
 
+/*
+ * Maps guest-physical pages the space does not own (shared windows). All
+ * or nothing: on failure whatever this call mapped is unmapped again.
+ */
 int as_map_phys(uint64_t root, uint64_t va, uint64_t pa, uint64_t n, uint64_t flags)
 {
+	uint64_t va0 = va, done = 0;
 	if (!user_range(va, n))
 		return -EINVAL;
 	while (n) {
 		uint64_t *pte = pt_walk(root, va, 1);
-		if (!pte)
-			return -ENOMEM;
+		int rc = pte ? 0 : -ENOMEM;
 		uint64_t in_table = 512 - ((va >> 12) & 511);
-		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE, pa += PAGE_SIZE) {
-			if (*pte & PTE_P)
-				return -EEXIST;
-			*pte = pa | flags | PTE_P;
+		for (; !rc && in_table && n;
+		     in_table--, n--, pte++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+			if (*pte & PTE_P) {
+				rc = -EEXIST;
+				break;
+			}
+			*pte = pa | flags | PTE_P | PTE_A | PTE_D;
+			done++;
+		}
+		if (rc) {
+			as_unmap(root, va0, done); /* not owned: nothing is freed */
+			return rc;
 		}
 	}
 	return 0;
@@ -87,18 +122,20 @@ int as_unmap(uint64_t root, uint64_t va, uint64_t n)
 		return -EINVAL;
 	mm_free_begin(&fb);
 	while (n) {
-		uint64_t in_table = 512 - ((va >> 12) & 511);
+		uint64_t k = 512 - ((va >> 12) & 511);
+		if (k > n)
+			k = n;
+		n -= k;
 		uint64_t *pte = pt_walk(root, va, 0);
-		if (!pte) { /* nothing mapped in this page table: skip it */
-			uint64_t skip = in_table < n ? in_table : n;
-			n -= skip;
-			va += skip * PAGE_SIZE;
-			continue;
-		}
-		for (; in_table && n; in_table--, n--, pte++, va += PAGE_SIZE) {
-			if ((*pte & PTE_P) && (*pte & PTE_OWNED))
-				mm_free_add(&fb, *pte & PTE_ADDR);
-			*pte = 0;
+		va += k * PAGE_SIZE;
+		if (!pte)
+			continue; /* nothing mapped in this page table */
+		for (uint64_t *end = pte + k; pte < end; pte++) {
+			uint64_t e = *pte;
+			if ((e & (PTE_P | PTE_OWNED)) == (PTE_P | PTE_OWNED))
+				mm_free_add(&fb, e & PTE_ADDR);
+			if (e)
+				*pte = 0;
 		}
 	}
 	flush_if_current(root);
@@ -134,20 +171,37 @@ int as_move(uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va, uint64
 {
 	if (!user_range(src_va, n) || !user_range(dst_va, n))
 		return -EINVAL;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *s = pt_walk(src, src_va + i * PAGE_SIZE, 0);
-		if (!s || !(*s & PTE_P) || !(*s & PTE_OWNED))
-			return -EINVAL;
-		uint64_t *d = pt_walk(dst, dst_va + i * PAGE_SIZE, 1);
-		if (!d)
-			return -ENOMEM;
-		if (*d & PTE_P)
-			return -EEXIST;
-		*d = (*s & PTE_ADDR) | flags | PTE_P | PTE_OWNED;
-		*s = 0;
+	int rc = 0;
+	while (n && !rc) {
+		uint64_t *s = pt_walk(src, src_va, 0);
+		uint64_t *d = pt_walk(dst, dst_va, 1);
+		if (!s || !d) {
+			rc = s ? -ENOMEM : -EINVAL;
+			break;
+		}
+		/* As far as both page tables go without another walk. */
+		uint64_t ks = 512 - ((src_va >> 12) & 511), kd = 512 - ((dst_va >> 12) & 511);
+		uint64_t k = ks < kd ? ks : kd;
+		if (k > n)
+			k = n;
+		for (uint64_t i = 0; i < k; i++) {
+			if (!(s[i] & PTE_P) || !(s[i] & PTE_OWNED)) {
+				rc = -EINVAL;
+				break;
+			}
+			if (d[i] & PTE_P) {
+				rc = -EEXIST;
+				break;
+			}
+			d[i] = (s[i] & PTE_ADDR) | flags | PTE_P | PTE_A | PTE_D | PTE_OWNED;
+			s[i] = 0;
+		}
+		n -= k;
+		src_va += k * PAGE_SIZE;
+		dst_va += k * PAGE_SIZE;
 	}
 	flush_if_current(src);
-	return 0;
+	return rc;
 }
 
 /* Frees every owned frame and every page-table page of the user half. */
@@ -170,9 +224,11 @@ void as_destroy(uint64_t root)
 				if (!(l2[i2] & PTE_P))
 					continue;
 				uint64_t *l1 = (uint64_t *)(l2[i2] & PTE_ADDR);
-				for (int i1 = 0; i1 < 512; i1++)
-					if ((l1[i1] & PTE_P) && (l1[i1] & PTE_OWNED))
-						mm_free_add(&frames, l1[i1] & PTE_ADDR);
+				for (const uint64_t *p = l1, *end = l1 + 512; p < end; p++) {
+					uint64_t e = *p;
+					if ((e & (PTE_P | PTE_OWNED)) == (PTE_P | PTE_OWNED))
+						mm_free_add(&frames, e & PTE_ADDR);
+				}
 				mm_free_add(&tables, (uint64_t)l1);
 			}
 			mm_free_add(&tables, (uint64_t)l2);

@@ -109,19 +109,35 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define PTE_U     0x004ull
 #define PTE_PWT   0x008ull
 #define PTE_PCD   0x010ull
+#define PTE_A     0x020ull
+#define PTE_D     0x040ull
 #define PTE_PS    0x080ull
 #define PTE_OWNED (1ull << 9) /* software bit: the frame belongs to the space */
 #define PTE_NX    (1ull << 63)
 
+/*
+ * Frames being freed, gathered into physically contiguous runs so that the
+ * VMM scrubs and the bitmap takes each run in one step. The fast path (the
+ * next frame of the current run) is a compare and an add: ring-0 code is
+ * emulated instruction by instruction on PVM hosts.
+ */
 struct free_batch {
-	uint64_t pfn, n;
+	uint64_t start, next; /* the run [start, next) */
 };
 
 void mm_init(const struct de_bootinfo *bi);
-uint64_t mm_alloc_page(void); /* a zeroed physical page, or 0 */
+uint64_t mm_alloc_page(void);                      /* a zeroed physical page, or 0 */
+uint64_t mm_alloc_run(uint64_t max, uint64_t *pa); /* contiguous zeroed pages */
 /* Freeing goes through a batch so the VMM scrubs whole runs at once. */
 void mm_free_begin(struct free_batch *fb);
-void mm_free_add(struct free_batch *fb, uint64_t pa);
+void mm_free_flush(struct free_batch *fb, uint64_t pa); /* frees the run, starts one at pa */
+static inline void mm_free_add(struct free_batch *fb, uint64_t pa)
+{
+	if (pa == fb->next)
+		fb->next += PAGE_SIZE;
+	else
+		mm_free_flush(fb, pa);
+}
 void mm_free_end(struct free_batch *fb);
 uint64_t mm_free_pages(void);
 uint64_t mm_total_pages(void);
@@ -169,6 +185,7 @@ struct space {
 	uint64_t root;
 	uint32_t id;
 	uint32_t alive;
+	uint32_t zombie; /* ended, id kept until the manager destroys it */
 	uint32_t nr_threads;
 	uint32_t flags; /* DE_SPACE_* */
 	uint32_t vcpu;  /* all of a space's threads run on one vCPU */

@@ -67,6 +67,41 @@ uint64_t mm_alloc_page(void)
 	return 0;
 }
 
+/*
+ * Up to max contiguous free pages in one go (whole bitmap words when it
+ * can): returns how many, with the first at *pa; 0 when memory is out.
+ */
+uint64_t mm_alloc_run(uint64_t max, uint64_t *pa)
+{
+	lock();
+	for (uint64_t i = 0; i < nr_words; i++) {
+		uint64_t w = (hint + i) % nr_words;
+		uint64_t bits = bitmap[w];
+		if (bits == ~0ull)
+			continue;
+		uint64_t b = (uint64_t)__builtin_ctzll(~bits);
+		/* the run of zero bits starting at b, within this word */
+		uint64_t rest = bits >> b;
+		uint64_t len = rest ? (uint64_t)__builtin_ctzll(rest) : 64 - b;
+		if (len > max)
+			len = max;
+		uint64_t pfn = w * 64 + b;
+		if (pfn + len > nr_pfns) {
+			if (pfn >= nr_pfns)
+				continue;
+			len = nr_pfns - pfn;
+		}
+		bitmap[w] |= (len == 64 ? ~0ull : ((1ull << len) - 1) << b);
+		hint = w;
+		free_pages -= len;
+		unlock();
+		*pa = pfn * PAGE_SIZE;
+		return len;
+	}
+	unlock();
+	return 0;
+}
+
 /* Scrubs one run through the VMM and returns it to the pool. */
 static void free_run(uint64_t pfn, uint64_t n)
 {
@@ -84,27 +119,22 @@ static void free_run(uint64_t pfn, uint64_t n)
 
 void mm_free_begin(struct free_batch *fb)
 {
-	fb->pfn = fb->n = 0;
+	fb->start = fb->next = 1; /* no frame address matches */
 }
 
-void mm_free_add(struct free_batch *fb, uint64_t pa)
+void mm_free_flush(struct free_batch *fb, uint64_t pa)
 {
-	uint64_t pfn = pa / PAGE_SIZE;
-	if (fb->n && pfn == fb->pfn + fb->n && fb->n < 4096) {
-		fb->n++;
-		return;
-	}
-	if (fb->n)
-		free_run(fb->pfn, fb->n);
-	fb->pfn = pfn;
-	fb->n = 1;
+	if (fb->next != fb->start)
+		free_run(fb->start / PAGE_SIZE, (fb->next - fb->start) / PAGE_SIZE);
+	fb->start = pa;
+	fb->next = pa + PAGE_SIZE;
 }
 
 void mm_free_end(struct free_batch *fb)
 {
-	if (fb->n)
-		free_run(fb->pfn, fb->n);
-	fb->n = 0;
+	if (fb->next != fb->start)
+		free_run(fb->start / PAGE_SIZE, (fb->next - fb->start) / PAGE_SIZE);
+	fb->start = fb->next = 1;
 }
 
 uint64_t mm_free_pages(void)
@@ -137,7 +167,7 @@ uint64_t *pt_walk(uint64_t root, uint64_t va, int create)
 			uint64_t pa = mm_alloc_page();
 			if (!pa)
 				return 0;
-			*e = pa | PTE_P | PTE_W | PTE_U;
+			*e = pa | PTE_P | PTE_W | PTE_U | PTE_A;
 		}
 		if (*e & PTE_PS)
 			return 0; /* large pages exist only in the kernel half */

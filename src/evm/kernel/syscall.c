@@ -447,8 +447,8 @@ static int64_t de_wait(struct frame *f)
 static int64_t de_space_create(struct frame *f)
 {
 	for (uint32_t id = 1; id < MAX_SPACES; id++) {
-		struct space *s = space_get(id);
-		if (s)
+		struct space *s = space_slot(id);
+		if (s->alive || s->zombie)
 			continue;
 		uint64_t root = as_create();
 		if (!root)
@@ -543,12 +543,15 @@ static int64_t de_thread_start(struct frame *f)
 	return t->tid;
 }
 
+/* Ends a live space, or releases the id of one that ended by itself. */
 static int64_t de_space_destroy(struct frame *f)
 {
-	struct space *s = target(f->rdi);
-	if (!s)
+	struct space *s = f->rdi ? space_slot((uint32_t)f->rdi) : 0;
+	if (!s || (!s->alive && !s->zombie))
 		return -ENOENT;
-	space_kill(s, 3, 0, 0, 0, 0);
+	if (s->alive)
+		space_kill(s, 3, 0, 0, 0, 0);
+	s->zombie = 0;
 	return 0;
 }
 
@@ -576,6 +579,14 @@ static int64_t de_meminfo(struct frame *f)
 	if (f->rdi == 1)
 		return (int64_t)mm_total_pages();
 	return (int64_t)mm_free_pages();
+}
+
+static int64_t de_space_info(struct frame *f)
+{
+	struct space *s = target(f->rdi);
+	if (!s)
+		return -ENOENT;
+	return (int64_t)((s->used & 0x7fffffffull) << 32 | s->nr_threads);
 }
 
 static const syscall_fn linux_table[] = {
@@ -615,6 +626,7 @@ static const syscall_fn manager_table[] = {
     [DE_SYS_ALLOC - 0x1000] = de_alloc,
     [DE_SYS_FREE - 0x1000] = de_free,
     [DE_SYS_MEMINFO - 0x1000] = de_meminfo,
+    [DE_SYS_SPACE_INFO - 0x1000] = de_space_info,
 };
 
 #define RFLAGS_USER_MASK 0x0cd5ull /* CF PF AF ZF SF TF DF OF */

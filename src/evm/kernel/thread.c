@@ -258,7 +258,11 @@ void sched_exit_thread(struct frame *f)
 	load(pc, pick_next(pc), f);
 }
 
-/* Releases a space's memory; all its threads must be gone. */
+/*
+ * Releases a space's memory; all its threads must be gone. The id stays
+ * taken (zombie) until the manager destroys the space, so that it never
+ * names two enclaves at once.
+ */
 void space_free(struct space *s)
 {
 	uint64_t cr3;
@@ -269,6 +273,7 @@ void space_free(struct space *s)
 	big_lock();
 	s->root = 0;
 	s->alive = 0;
+	s->zombie = 1;
 	big_unlock();
 }
 
@@ -295,9 +300,10 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 		thread_free_locked(t);
 	}
 	big_unlock();
+	/* A destroy the manager asked for (kind 3) needs no report. */
 	if (fault)
 		kevent_post(s->id, kind, code, fault->vector, fault->error, fault->rip, addr);
-	else
+	else if (kind != 3)
 		kevent_post(s->id, kind, code, 0, 0, 0, 0);
 	space_free(s);
 	/* If the running thread was one of the space's, run something else. */

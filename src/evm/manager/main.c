@@ -2,10 +2,13 @@
 /*
  * Manager entry: take the devices the kernel mapped, start the vsock driver
  * and the services, report readiness, then poll. The loop spins while there
- * is traffic and sleeps in the VMM (one exit) after a bounded idle spin.
+ * is traffic and, after a bounded idle spin, blocks in the kernel until the
+ * VMM has news or an enclave stops; enclave threads run meanwhile.
  */
 #include <sys/auxv.h>
 
+#include "control.h"
+#include "kernel_calls.h"
 #include "manager.h"
 #include "services.h"
 #include "vsock.h"
@@ -29,7 +32,8 @@ int main(void)
 		mlog("vsock device init failed (%d)", rc);
 		platform_fatal(DE_FATAL_ASSERT, (uint64_t)-rc);
 	}
-	if (echo_start() || ready_report(env.bootinfo->nr_vcpus, env.free_pages)) {
+	if (echo_start() || control_start() ||
+	    ready_report(env.bootinfo->nr_vcpus, env.free_pages)) {
 		mlog("cannot start services");
 		platform_fatal(DE_FATAL_ASSERT, 0);
 	}
@@ -38,7 +42,7 @@ int main(void)
 	const volatile uint64_t *seq = &env.bootinfo->event_seq;
 	for (unsigned idle = 0;;) {
 		uint64_t seen = *seq;
-		if (vsock_poll()) {
+		if (vsock_poll() | control_poll_events()) {
 			idle = 0;
 			continue;
 		}
@@ -46,7 +50,8 @@ int main(void)
 			cpu_relax();
 			continue;
 		}
-		platform_wait(seen);
+		/* Sleep in the kernel: enclave threads on this vCPU run meanwhile. */
+		kcall(DE_SYS_WAIT, (long)seen, 0, 0, 0, 0);
 		idle = 0;
 	}
 }

@@ -26,7 +26,6 @@ extern struct manager_env env;
 uint64_t virt_to_phys(const void *p);
 
 /* platform.c */
-void platform_wait(uint64_t seen_seq);
 _Noreturn void platform_fatal(uint64_t code, uint64_t detail);
 void mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -15,11 +15,6 @@ uint64_t virt_to_phys(const void *p)
 	return (uint64_t)p - DE_MGR_BASE + env.phys_base;
 }
 
-void platform_wait(uint64_t seen_seq)
-{
-	*(volatile uint64_t *)(env.platform_mmio + DE_PLAT_WAIT) = seen_seq;
-}
-
 _Noreturn void platform_fatal(uint64_t code, uint64_t detail)
 {
 	for (;;) {

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test enclave that misbehaves on purpose; START's argument picks how.
+ * Every case must kill only this enclave.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+
+#include "de/manager_abi.h"
+
+static volatile uintptr_t target;
+
+int main(void)
+{
+	unsigned long how = getauxval(DE_AT_DE_ARG);
+	volatile int zero = 0;
+	printf("enclave fault: case %lu\n", how);
+	fflush(stdout);
+	switch (how) {
+	case 1: /* write to an unmapped page */
+		target = 16;
+		*(volatile int *)target = 1;
+		break;
+	case 2: /* invalid instruction */
+		__asm__ volatile("ud2");
+		break;
+	case 3: /* divide by zero */
+		return 10 / zero;
+	case 4: /* the manager's memory */
+		target = DE_MGR_BASE;
+		return *(volatile int *)target;
+	case 5: /* the kernel (identity map of guest RAM, supervisor only) */
+		target = 0x100000;
+		return *(volatile int *)target;
+	case 6: /* the boot info page as the manager sees it */
+		target = DE_MGR_BOOTINFO;
+		return *(volatile int *)target;
+	case 7: /* write to its own code */
+		target = (uintptr_t)&main;
+		*(volatile int *)target = 0;
+		break;
+	}
+	printf("enclave fault: case %lu did not fault\n", how);
+	return 99;
+}
