@@ -57,6 +57,7 @@ enum de_msg_status {
 	DE_ST_ENOEXEC = 8, /* the image is not a loadable enclave */
 	DE_ST_EPROTO = 71, /* bad magic/version/type/length */
 	DE_ST_ENOSYS = 38, /* unknown request type */
+	DE_ST_EIO = 5,     /* the CPU's random number generator failed */
 };
 
 struct de_reply_status {

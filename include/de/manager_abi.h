@@ -22,6 +22,16 @@
  * address in every address space; MSR_LSTAR points at it.
  */
 #define DE_SYSCALL_TRAMPOLINE 0x00007fffffffe000ull
+/*
+ * Per-thread save areas (every space): thread slot i owns the pages at
+ * DE_THREAD_AREA_BASE + i * DE_THREAD_AREA_STRIDE, and its user %gs base
+ * points there. The syscall trampoline keeps the thread's x87/SSE/AVX
+ * state there (XSAVE at offset 64) while the kernel may run other threads.
+ * Windows may not overlap [DE_THREAD_AREA_BASE, DE_THREAD_AREA_END).
+ */
+#define DE_THREAD_AREA_BASE   0x00000c0000000000ull
+#define DE_THREAD_AREA_STRIDE 0x10000ull /* 64 KiB: the area, then unmapped guard */
+#define DE_THREAD_AREA_END    (DE_THREAD_AREA_BASE + 64 * DE_THREAD_AREA_STRIDE)
 
 /* Standard auxv types. */
 #define DE_AT_PHDR   3

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 
 #include "de/manager_abi.h"
 
@@ -40,6 +41,12 @@ int main(void)
 		target = (uintptr_t)&main;
 		*(volatile int *)target = 0;
 		break;
+	case 8: { /* read a PROT_NONE page */
+		volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 98;
+		return *p;
+	}
 	}
 	printf("enclave fault: case %lu did not fault\n", how);
 	return 99;

@@ -41,6 +41,7 @@
 
 #include "de/control.h"
 #include "de/evm_proto.h"
+#include "de/manager_abi.h"
 
 static const char *rundir;
 
@@ -359,6 +360,7 @@ static int window_run(int fd, const char *path, int debug, uint64_t heap)
 	    {"an unaligned address", mfd, (uintptr_t)w + 8, WINDOW_SIZE},
 	    {"an address in the kernel half", mfd, 0xffff800000000000ull, WINDOW_SIZE},
 	    {"an address inside the enclave", mfd, 0x20000000000ull, WINDOW_SIZE},
+	    {"an address on the thread save areas", mfd, DE_THREAD_AREA_BASE, WINDOW_SIZE},
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -46,6 +46,14 @@ grep -q "enclave hello: malloc ok" "$LOG" || fail "no printf output from hello o
 grep -q "enclave threads:" "$LOG" || fail "no printf output from threads on the console"
 pass "malloc/free, pthreads, printf, getrandom and exit status work"
 
+out=$(client --debug --run "$E/syscalls.elf") || fail "syscalls: $out"
+echo "$out" | grep -q "syscalls.elf): exited 42$" || fail "syscall edge cases: $out (see tests/enclaves/syscalls.c)"
+pass "PROT_NONE, W^X, clone TLS check, ENOSYS, the 64-thread limit and exit(2) of the last thread"
+
+out=$(client --debug --run "$E/fpu.elf:1" --run "$E/fpu.elf:2") || fail "fpu: $out"
+[ "$(echo "$out" | grep -c "exited 0$")" = 2 ] || fail "vector registers leaked between threads or enclaves: $out"
+pass "x87/SSE/AVX state stayed with its thread across 1200 switches in two enclaves"
+
 # Output of non-debug enclaves is discarded.
 out=$(client --run "$E/hello.elf:9") || fail "non-debug hello: $out"
 [ "$(grep -c "enclave hello: arg 9" "$LOG")" = 0 ] || fail "a non-debug enclave reached the console"
@@ -53,8 +61,9 @@ pass "a non-debug enclave's output is discarded"
 
 # ---- faults kill only the faulting enclave ---------------------------------
 # case:expected vector (fault.c): 1 unmapped write, 2 ud2, 3 divide by zero,
-# 4 manager memory, 5 kernel memory (guest RAM), 6 boot info, 7 own code.
-for cv in 1:14 2:6 3:0 4:14 5:14 6:14 7:14; do
+# 4 manager memory, 5 kernel memory (guest RAM), 6 boot info, 7 own code,
+# 8 a PROT_NONE page.
+for cv in 1:14 2:6 3:0 4:14 5:14 6:14 7:14 8:14; do
 	c=${cv%%:*} v=${cv##*:}
 	out=$(client --run "$E/fault.elf:$c" --run "$E/hello.elf:3") || fail "fault case $c: $out"
 	echo "$out" | grep -q "fault.elf:$c): crashed vector $v$" ||
@@ -66,7 +75,7 @@ grep -q "enclave [0-9]* crashed: vector 6 at rip" "$LOG" || fail "crashes are no
 dectl status --json | jq -e '.state == "running"' >/dev/null || fail "the EVM stopped"
 out=$(timeout 30 "$DE_TEST_BIN/vsock_client" "$RUNDIR/vsock.sock" --bytes 65536) ||
 	fail "vsock after the faults: $out"
-pass "7 kinds of fault each killed only their enclave; the EVM, the manager and vsock work"
+pass "8 kinds of fault each killed only their enclave; the EVM, the manager and vsock work"
 
 # ---- isolation between enclaves ---------------------------------------------
 out=$(client --run "$E/isolation.elf:0x1111" --run "$E/isolation.elf:0x2222" \

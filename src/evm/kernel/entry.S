@@ -4,6 +4,7 @@
 #define KSTACK_SIZE 16384
 #define MAX_CPUS 64
 #define SYSCALL_TRAMPOLINE 0x00007fffffffe000
+#define XSTATE_MASK 7 /* x87 | SSE | AVX; keep in step with thread_area_init() */
 
 	.section .text.entry, "ax"
 	.globl _start
@@ -66,16 +67,54 @@ TRAP 30,1
 TRAP 31,0
 
 /*
- * #UD doubles as the system call gate: the syscall trampoline page holds a
- * ud2 (see syscall.c). A #UD at exactly that address is a system call and
- * always arrives with the user's %gs; any other #UD is a fault.
+ * The syscall trampoline, copied to the page every address space maps at
+ * SYSCALL_TRAMPOLINE (= MSR_LSTAR; see syscall.c for why). It runs in ring
+ * 3 on PVM hosts (in ring 0 on hardware KVM) with the user's %gs, whose
+ * base is the thread's save area: it saves the x87/SSE/AVX state there
+ * (%rax and %rdx, which XSAVE needs, are kept in the area's first words),
+ * and the ud2 enters the kernel. The mask is the state XCR0 enables for
+ * the EVM (x87, SSE, AVX: see src/vmm/boot.c); it is explicit because on
+ * PVM hosts the processor may run ring 3 with the host's larger XCR0. The kernel returns to de_tramp_resume with
+ * %rcx = the user's rip (the syscall ABI clobbers %rcx anyway), which
+ * restores the state and jumps there. Ring 0 never touches these registers,
+ * so threads and enclaves sharing a vCPU never see each other's.
+ */
+	.section .rodata
+	.globl de_tramp_start, de_tramp_gate, de_tramp_resume, de_tramp_end
+	.align 16
+de_tramp_start:
+	mov	%rax, %gs:0
+	mov	%rdx, %gs:8
+	mov	$XSTATE_MASK, %eax
+	xor	%edx, %edx
+	xsave64	%gs:64
+	mov	%gs:0, %rax
+	mov	%gs:8, %rdx
+de_tramp_gate:
+	ud2
+de_tramp_resume:
+	mov	%rax, %gs:0
+	mov	%rdx, %gs:8
+	mov	$XSTATE_MASK, %eax
+	xor	%edx, %edx
+	xrstor64 %gs:64
+	mov	%gs:0, %rax
+	mov	%gs:8, %rdx
+	jmp	*%rcx
+de_tramp_end:
+
+	.text
+/*
+ * #UD doubles as the system call gate: the trampoline's ud2. A #UD at
+ * exactly that address is a system call and always arrives with the
+ * user's %gs; any other #UD is a fault.
  */
 	.align 16
 trap_6:
 	pushq	$0
 	pushq	$6
 	push	%rax
-	movabs	$SYSCALL_TRAMPOLINE, %rax
+	movabs	$(SYSCALL_TRAMPOLINE + (de_tramp_gate - de_tramp_start)), %rax
 	cmp	%rax, 24(%rsp)		/* rip */
 	pop	%rax
 	je	syscall_gate

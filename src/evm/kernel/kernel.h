@@ -113,7 +113,13 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define PTE_D     0x040ull
 #define PTE_PS    0x080ull
 #define PTE_OWNED (1ull << 9) /* software bit: the frame belongs to the space */
-#define PTE_NX    (1ull << 63)
+/*
+ * Software bit in the flags passed to as_* (never set in an entry by
+ * itself): map without PTE_P, so any access faults (PROT_NONE). The entry
+ * keeps its frame and PTE_OWNED; a present bit is all x86 has for "no access".
+ */
+#define PTE_NOACCESS (1ull << 10)
+#define PTE_NX       (1ull << 63)
 
 /*
  * Frames being freed, gathered into physically contiguous runs so that the
@@ -160,8 +166,9 @@ int as_move(uint64_t src, uint64_t src_va, uint64_t dst, uint64_t dst_va, uint64
 _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc);
 
 /* thread.c: threads, spaces, scheduling. */
-#define MAX_THREADS 256
-#define MAX_SPACES  65 /* space 0 is the manager */
+#define MAX_THREADS       256
+#define MAX_SPACES        65 /* space 0 is the manager */
+#define MAX_SPACE_THREADS 64 /* threads one enclave may have at once */
 
 enum thread_state { T_FREE = 0, T_RUNNABLE, T_RUNNING, T_BLOCKED };
 enum wait_kind { W_NONE = 0, W_EVENT, W_FUTEX, W_SLEEP };
@@ -179,6 +186,8 @@ struct thread {
 	uint64_t wait_seq;  /* W_EVENT: event_seq seen */
 	uint64_t deadline;  /* TSC; 0 = none */
 	uint64_t clear_child_tid;
+	uint64_t area; /* its save area (user %gs base); DE_THREAD_AREA_BASE + slot * stride */
+	uint32_t slot;
 };
 
 struct space {
@@ -189,6 +198,7 @@ struct space {
 	uint32_t nr_threads;
 	uint32_t flags; /* DE_SPACE_* */
 	uint32_t vcpu;  /* all of a space's threads run on one vCPU */
+	uint64_t slots; /* thread save-area slots in use (bit i = slot i) */
 	uint64_t brk_base, brk_cur, brk_max;
 	uint64_t mmap_next, mmap_max;
 	uint64_t quota, used;
@@ -201,7 +211,7 @@ struct thread *thread_new(struct space *s, uint32_t vcpu);
 void thread_make_runnable(struct thread *t);
 /* Block or end the current thread and run another; rewrites *f. */
 void sched_block(struct frame *f);
-void sched_exit_thread(struct frame *f);
+void sched_exit_thread(struct frame *f, int64_t code); /* code: if it was the last */
 void sched_yield(struct frame *f);
 /* The current thread faulted or the space exited: end the whole space. */
 void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *f, uint64_t addr,
@@ -229,6 +239,12 @@ void trap_handler(struct frame *f);
 void syscall_handler(struct frame *f);
 /* The page every address space maps at DE_SYSCALL_TRAMPOLINE (user, X, RO). */
 void syscall_trampoline_init(void);
+/* Where a thread resumes: restores its FPU state and jumps to its %rcx. */
+uint64_t tramp_resume_va(void);
+extern const uint8_t de_tramp_start[], de_tramp_gate[], de_tramp_resume[], de_tramp_end[];
+/* Pages of a thread's save area (64 bytes + the XSAVE area), set at boot. */
+extern uint32_t thread_area_pages;
+void thread_area_init(void);
 uint64_t syscall_trampoline_page(void);
 
 /* entry.S */

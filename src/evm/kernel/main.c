@@ -61,6 +61,7 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 	cpu_init(pc);
 	mm_init(bi);
 	syscall_trampoline_init();
+	thread_area_init();
 	sched_init();
 	pc->online = 1;
 	cpus_online = 1;

@@ -112,7 +112,8 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	if (!t)
 		fatal(DE_FATAL_ASSERT, __LINE__, 0, 0, 0);
 	t->regs = (struct frame){
-	    .rip = DE_MGR_BASE + m->entry,
+	    .rip = tramp_resume_va(),
+	    .rcx = DE_MGR_BASE + m->entry,
 	    .cs = USER_CS,
 	    .rflags = 0x202,
 	    .rsp = sp,

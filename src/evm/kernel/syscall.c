@@ -34,8 +34,13 @@ void syscall_trampoline_init(void)
 	if (!trampoline_pa)
 		fatal(DE_FATAL_ASSERT, __LINE__, 0, 0, 0);
 	uint8_t *code = (uint8_t *)trampoline_pa;
-	code[0] = 0x0f; /* ud2: the system call gate */
-	code[1] = 0x0b;
+	for (const uint8_t *p = de_tramp_start; p < de_tramp_end; p++) /* entry.S */
+		*code++ = *p;
+}
+
+uint64_t tramp_resume_va(void)
+{
+	return DE_SYSCALL_TRAMPOLINE + (uint64_t)(de_tramp_resume - de_tramp_start);
 }
 
 uint64_t syscall_trampoline_page(void)
@@ -183,7 +188,7 @@ static int64_t sys_exit(struct frame *f)
 		*(volatile uint32_t *)ctid = 0;
 		futex_wake(t->space, ctid, 1);
 	}
-	sched_exit_thread(f);
+	sched_exit_thread(f, (int64_t)(int32_t)f->rdi);
 	return SWITCHED;
 }
 
@@ -206,6 +211,8 @@ static int64_t sys_sched_yield(struct frame *f)
 /* Protection bits from PROT_* (Linux values: READ 1, WRITE 2, EXEC 4). */
 static uint64_t prot_flags(uint64_t prot)
 {
+	if (!(prot & 7))
+		return PTE_U | PTE_NX | PTE_NOACCESS; /* PROT_NONE: any access faults */
 	uint64_t fl = PTE_U;
 	if (prot & 2)
 		fl |= PTE_W;
@@ -224,7 +231,7 @@ static int64_t sys_brk(struct frame *f)
 	if (s->used + n > s->quota)
 		return (int64_t)s->brk_cur;
 	if (as_map_fresh(s->root, s->brk_cur, n, PTE_U | PTE_W | PTE_NX))
-		return (int64_t)s->brk_cur;
+		return (int64_t)s->brk_cur; /* all or nothing: the break stays */
 	s->used += n;
 	s->brk_cur = want;
 	return (int64_t)s->brk_cur;
@@ -239,7 +246,7 @@ static int64_t sys_mmap(struct frame *f)
 {
 	struct space *s = cur_space();
 	uint64_t len = f->rsi, prot = f->rdx, flags = f->r10;
-	if (!len || len > s->mmap_max || (flags & MAP_FIXED) || !(flags & MAP_ANONYMOUS) ||
+	if (!len || len > USER_MAX || (flags & MAP_FIXED) || !(flags & MAP_ANONYMOUS) ||
 	    (int64_t)f->r8 != -1)
 		return -EINVAL;
 	if ((prot & 2) && (prot & 4))
@@ -248,11 +255,8 @@ static int64_t sys_mmap(struct frame *f)
 	if (!s->mmap_next || n > (s->mmap_max - s->mmap_next) / PAGE_SIZE || s->used + n > s->quota)
 		return -ENOMEM;
 	uint64_t va = s->mmap_next;
-	int rc = as_map_fresh(s->root, va, n, prot_flags(prot));
-	if (rc) {
-		as_unmap(s->root, va, n);
+	if (as_map_fresh(s->root, va, n, prot_flags(prot)))
 		return -ENOMEM;
-	}
 	s->mmap_next += (n + 1) * PAGE_SIZE; /* one guard page between mappings */
 	s->used += n;
 	return (int64_t)va;
@@ -274,7 +278,7 @@ static int64_t sys_munmap(struct frame *f)
 	uint64_t mapped = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t *pte = pt_walk(s->root, va + i * PAGE_SIZE, 0);
-		mapped += pte && (*pte & PTE_P);
+		mapped += pte && (*pte & PTE_OWNED);
 	}
 	as_unmap(s->root, va, n);
 	s->used -= mapped;
@@ -298,6 +302,8 @@ static int64_t sys_mprotect(struct frame *f)
 #define CLOCK_REALTIME     0
 #define CLOCK_MONOTONIC    1
 
+#define YEAR_S (365ull * 24 * 3600)
+
 struct timespec_user {
 	int64_t sec, nsec;
 };
@@ -313,7 +319,9 @@ static int read_timeout(uint64_t uts, uint64_t *deadline)
 	int64_t sec = ts->sec, nsec = ts->nsec;
 	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
 		return -EINVAL;
-	uint64_t ns = sec > 1000000000 ? ~0ull / 2 : (uint64_t)sec * 1000000000ull + (uint64_t)nsec;
+	/* Anything over a year is a year: tsc_from_ns stays far from overflow. */
+	uint64_t ns = (uint64_t)sec >= YEAR_S ? YEAR_S * 1000000000ull
+	                                      : (uint64_t)sec * 1000000000ull + (uint64_t)nsec;
 	*deadline = tsc_now() + tsc_from_ns(ns);
 	if (!*deadline)
 		*deadline = 1;
@@ -406,6 +414,8 @@ static int64_t sys_clone(struct frame *f)
 		return -EINVAL;
 	if ((flags & CLONE_PARENT_SETTID) && ((ptid & 3) || !user_ok(ptid, 4, 1)))
 		return -EFAULT;
+	if ((flags & CLONE_SETTLS) && (tls < USER_MIN || tls >= USER_MAX))
+		return -EFAULT; /* a non-canonical FS base would fault in ring 0 */
 	struct thread *t = thread_new(parent->space, parent->vcpu);
 	if (!t)
 		return -EAGAIN;
@@ -473,6 +483,13 @@ static int64_t de_space_map(struct frame *f)
 	return as_map_fresh(s->root, f->rsi, f->rdx, de_prot(prot));
 }
 
+/* [va, va + n pages) inside the manager's scratch region, without wrapping. */
+static int scratch_ok(uint64_t va, uint64_t n)
+{
+	return va >= DE_MGR_SCRATCH && va < DE_MGR_SCRATCH_END && !(va & (PAGE_SIZE - 1)) && n &&
+	       n <= (DE_MGR_SCRATCH_END - va) / PAGE_SIZE;
+}
+
 static int64_t de_space_give(struct frame *f)
 {
 	struct space *s = target(f->rdi);
@@ -481,7 +498,7 @@ static int64_t de_space_give(struct frame *f)
 		return -ENOENT;
 	if ((prot & DE_P_W) && (prot & DE_P_X))
 		return -EPERM;
-	if (src < DE_MGR_SCRATCH || n > (DE_MGR_SCRATCH_END - src) / PAGE_SIZE)
+	if (!scratch_ok(src, n))
 		return -EINVAL;
 	return as_move(cur_space()->root, src, s->root, f->rsi, n, de_prot(prot));
 }
@@ -493,8 +510,9 @@ static int64_t de_space_window(struct frame *f)
 	uint64_t va = f->rsi, gpa = f->rdx, n = f->r10;
 	if (!s)
 		return -ENOENT;
-	if ((gpa & (PAGE_SIZE - 1)) || !n || n > (1ull << 36) / PAGE_SIZE || gpa < DE_WINDOW_BASE ||
-	    gpa + n * PAGE_SIZE < gpa)
+	const uint64_t end = DE_WINDOW_BASE + (uint64_t)DE_MAX_WINDOWS * DE_WINDOW_MAX;
+	if ((gpa & (PAGE_SIZE - 1)) || !n || n > DE_WINDOW_MAX / PAGE_SIZE ||
+	    gpa < DE_WINDOW_BASE || gpa >= end || n > (end - gpa) / PAGE_SIZE)
 		return -EINVAL;
 	return as_map_phys(s->root, va, gpa, n, PTE_U | PTE_W | PTE_NX);
 }
@@ -532,7 +550,8 @@ static int64_t de_thread_start(struct frame *f)
 	if (!t)
 		return -EAGAIN;
 	t->regs = (struct frame){
-	    .rip = rip,
+	    .rip = tramp_resume_va(),
+	    .rcx = rip,
 	    .cs = USER_CS,
 	    .rflags = 0x202,
 	    .rsp = rsp,
@@ -558,18 +577,15 @@ static int64_t de_space_destroy(struct frame *f)
 static int64_t de_alloc(struct frame *f)
 {
 	uint64_t va = f->rdi, n = f->rsi;
-	if (va < DE_MGR_SCRATCH || !n || n > (DE_MGR_SCRATCH_END - va) / PAGE_SIZE)
+	if (!scratch_ok(va, n))
 		return -EINVAL;
-	int rc = as_map_fresh(cur_space()->root, va, n, PTE_U | PTE_W | PTE_NX);
-	if (rc)
-		as_unmap(cur_space()->root, va, n);
-	return rc;
+	return as_map_fresh(cur_space()->root, va, n, PTE_U | PTE_W | PTE_NX); /* all or nothing */
 }
 
 static int64_t de_free(struct frame *f)
 {
 	uint64_t va = f->rdi, n = f->rsi;
-	if (va < DE_MGR_SCRATCH || !n || n > (DE_MGR_SCRATCH_END - va) / PAGE_SIZE)
+	if (!scratch_ok(va, n))
 		return -EINVAL;
 	return as_unmap(cur_space()->root, va, n);
 }
@@ -649,7 +665,7 @@ void syscall_handler(struct frame *f)
 		space_kill(s, 2, 0, f, f->rcx, f);
 		return;
 	}
-	f->rip = f->rcx;
+	f->rip = tramp_resume_va(); /* restores the thread's FPU state, then jumps to %rcx */
 	f->rflags = (f->r11 & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 	f->cs = USER_CS;
 	f->ss = USER_DS;

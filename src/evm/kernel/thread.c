@@ -111,24 +111,71 @@ void thread_make_runnable(struct thread *t)
 		platform_kick();
 }
 
+uint32_t thread_area_pages;
+
+static void thread_free_locked(struct thread *t);
+
+/*
+ * The XSAVE area's size for the state the trampoline saves (x87, SSE and
+ * AVX: XSTATE_MASK in entry.S): the end of the AVX component, from CPUID.
+ */
+void thread_area_init(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(2));
+	uint64_t size = (uint64_t)b + a; /* AVX: offset + size */
+	if (size < 576)
+		size = 576; /* legacy area + XSAVE header */
+	thread_area_pages = (uint32_t)((64 + size + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (thread_area_pages * PAGE_SIZE >= DE_THREAD_AREA_STRIDE)
+		fatal(DE_FATAL_ASSERT, __LINE__, size, 0, 0);
+}
+
+/*
+ * Maps a thread's save area: zero pages, except MXCSR = 0x1f80 (all SSE
+ * exceptions masked); with XSTATE_BV = 0 the first XRSTOR then loads the
+ * processor's initial state. Returns 0 or -errno.
+ */
+static int area_map(struct space *s, uint64_t va)
+{
+	int rc = as_map_fresh(s->root, va, thread_area_pages, PTE_U | PTE_W | PTE_NX);
+	if (rc)
+		return rc;
+	uint64_t *pte = pt_walk(s->root, va, 0);
+	*(volatile uint32_t *)((*pte & 0x000ffffffffff000ull) + 64 + 24) = 0x1f80;
+	return 0;
+}
+
+/* A new thread of s, blocked until started, with its save area mapped. */
 struct thread *thread_new(struct space *s, uint32_t vcpu)
 {
+	struct thread *t = 0;
 	big_lock();
-	for (uint32_t i = 0; i < MAX_THREADS; i++) {
-		struct thread *t = &threads[i];
-		if (t->state != T_FREE)
+	uint32_t slot = s->slots == ~0ull ? 64 : (uint32_t)__builtin_ctzll(~s->slots);
+	for (uint32_t i = 0; i < MAX_THREADS && slot < MAX_SPACE_THREADS; i++) {
+		if (threads[i].state != T_FREE)
 			continue;
+		t = &threads[i];
 		*t = (struct thread){0};
 		t->space = s;
 		t->vcpu = (uint8_t)vcpu;
 		t->tid = next_tid++;
 		t->state = T_BLOCKED; /* not runnable until started */
+		t->slot = slot;
+		t->area = DE_THREAD_AREA_BASE + slot * DE_THREAD_AREA_STRIDE;
+		s->slots |= 1ull << slot;
 		s->nr_threads++;
-		big_unlock();
-		return t;
+		break;
 	}
 	big_unlock();
-	return 0;
+	if (t && area_map(s, t->area)) {
+		big_lock();
+		s->slots &= ~(1ull << t->slot);
+		thread_free_locked(t);
+		big_unlock();
+		t = 0;
+	}
+	return t;
 }
 
 void sched_init(void)
@@ -172,6 +219,7 @@ static void load(struct percpu *pc, struct thread *t, struct frame *f)
 	if ((cr3 & 0x000ffffffffff000ull) != t->space->root)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(t->space->root) : "memory");
 	wrmsr(MSR_FS_BASE, t->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, t->area); /* the user %gs after swapgs: its save area */
 }
 
 /* Wake what became due while this vCPU looked; caller holds the lock. */
@@ -241,17 +289,25 @@ static void thread_free_locked(struct thread *t)
 	t->space = 0;
 }
 
-void sched_exit_thread(struct frame *f)
+void sched_exit_thread(struct frame *f, int64_t code)
 {
 	struct percpu *pc = this_cpu();
 	struct thread *cur = pc->current;
 	struct space *s = cur->space;
 	big_lock();
+	uint64_t area = cur->area;
+	uint32_t slot = cur->slot;
 	thread_free_locked(cur);
 	int last = s->nr_threads == 0;
 	big_unlock();
+	if (!last) { /* its save area goes with it (a dying space frees all at once) */
+		as_unmap(s->root, area, thread_area_pages);
+		big_lock();
+		s->slots &= ~(1ull << slot);
+		big_unlock();
+	}
 	if (last && s->id != 0) {
-		kevent_post(s->id, 1, 0, 0, 0, 0, 0);
+		kevent_post(s->id, 1, code, 0, 0, 0, 0); /* the last thread's status */
 		space_free(s);
 	}
 	pc->current = 0;

@@ -205,6 +205,11 @@ int enclave_start(uint32_t id, uint64_t arg)
 		unsigned char ok = 0;
 		for (int tries = 0; tries < 10 && !ok; tries++)
 			__asm__ volatile("rdrand %0; setc %1" : "=r"(rnd[i]), "=qm"(ok) : : "cc");
+		if (!ok) { /* no AT_RANDOM without randomness: refuse to start */
+			kcall(DE_SYS_FREE, (long)DE_MGR_SCRATCH, (long)n, 0, 0, 0);
+			mlog("enclave %u: RDRAND failed 10 times; not starting it", id);
+			return DE_ST_EIO;
+		}
 	}
 	memcpy(top - 16, rnd, 16);
 	memcpy(top - 32, "enclave", 8);
@@ -261,8 +266,9 @@ int enclave_window(const struct de_req_window *w)
 		return DE_ST_ENOENT;
 	if (e->state != DE_ENC_LOADED && e->state != DE_ENC_RUNNING)
 		return DE_ST_EBUSY;
-	/* The window must not overlap the enclave's own 1 TiB. */
-	if (w->va + w->size > ENCLAVE_BASE && w->va < ENCLAVE_BASE + ENCLAVE_SPAN)
+	/* The window must not overlap the enclave's own 1 TiB or the thread save areas. */
+	if ((w->va + w->size > ENCLAVE_BASE && w->va < ENCLAVE_BASE + ENCLAVE_SPAN) ||
+	    (w->va + w->size > DE_THREAD_AREA_BASE && w->va < DE_THREAD_AREA_END))
 		return DE_ST_EINVAL;
 	long rc =
 	    kcall(DE_SYS_SPACE_WINDOW, w->id, (long)w->va, (long)w->gpa, (long)(w->size / PAGE), 0);
