@@ -30,7 +30,16 @@ enum de_plat_reg {
 	 * ring 0. A range outside RAM stops the EVM (a kernel bug).
 	 */
 	DE_PLAT_ZERO = 0x30,
+	/*
+	 * w: a vCPU index. The VMM interrupts that vCPU with DE_PREEMPT_VECTOR
+	 * as soon as it runs with interrupts enabled (in ring 3), so that a
+	 * thread spinning in ring 3 enters the kernel. Indexes that do not
+	 * exist are ignored.
+	 */
+	DE_PLAT_PREEMPT = 0x38,
 };
+
+#define DE_PREEMPT_VECTOR 32u
 
 enum de_plat_fatal {
 	DE_FATAL_KERNEL_EXCEPTION = 1, /* ring-0 exception */

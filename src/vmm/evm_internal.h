@@ -29,6 +29,7 @@ struct vcpu {
 	bool thread_started;
 	_Atomic int tid;
 	_Atomic enum vcpu_state state;
+	_Atomic bool preempt; /* inject DE_PREEMPT_VECTOR when the guest can take it */
 };
 
 /* An MMIO region and its handler; the vCPU loop dispatches through a table. */

@@ -65,6 +65,12 @@ static void plat_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 		          v->id, fatal_name(val), r.rdi, r.rsi, r.rdx, r.r8);
 		break;
 	}
+	case DE_PLAT_PREEMPT:
+		if (val < e->cfg.nr_vcpus) {
+			e->vcpus[val].preempt = true;
+			vcpu_kick(&e->vcpus[val]);
+		}
+		break;
 	case DE_PLAT_ZERO: {
 		uint64_t gpa = val & ~0xfffull, bytes = ((val & 0xfff) + 1) * 4096;
 		void *p = guest_mem_ptr(&e->mem, gpa, bytes);

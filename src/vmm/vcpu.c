@@ -125,6 +125,7 @@ static bool handle_exit(struct vcpu *v)
 		evm_wait_event(e, e->bootinfo->event_seq, HLT_MAX_US);
 		return true;
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN: /* the preemption interrupt goes in next */
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		evm_crash(e, v, "vCPU %u triple-faulted (the trusted OS crashed)", v->id);
@@ -143,6 +144,30 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
+/*
+ * DE_PLAT_PREEMPT: interrupt the guest (without an in-kernel irqchip the
+ * VMM injects the vector itself, once the guest has interrupts enabled;
+ * until then KVM is asked to exit as soon as it does).
+ */
+static void inject_preempt(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	if (!v->preempt) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	if (run->ready_for_interrupt_injection && run->if_flag) {
+		struct kvm_interrupt irq = {.irq = DE_PREEMPT_VECTOR};
+		if (ioctl(v->fd, KVM_INTERRUPT, &irq) == 0) {
+			v->preempt = false;
+			run->request_interrupt_window = 0;
+			return;
+		}
+		evm_log("warning", "vCPU %u: KVM_INTERRUPT failed: %s", v->id, strerror(errno));
+	}
+	run->request_interrupt_window = 1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -155,6 +180,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!e->stopping) {
+		inject_preempt(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test enclave that misbehaves on purpose; START's argument picks how.
- * Every case must kill only this enclave.
+ * Cases 1-8 fault and must kill only this enclave; 9 (spin forever) and
+ * 10 (sleep an hour) must still be destroyable.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "de/manager_abi.h"
 
@@ -41,6 +43,14 @@ int main(void)
 		target = (uintptr_t)&main;
 		*(volatile int *)target = 0;
 		break;
+	case 9: /* spin in ring 3 forever: only preemption gets it out */
+		for (;;)
+			target++;
+	case 10: { /* sleep for an hour */
+		struct timespec ts = {.tv_sec = 3600};
+		nanosleep(&ts, NULL);
+		break;
+	}
 	case 8: { /* read a PROT_NONE page */
 		volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)

@@ -36,5 +36,41 @@ pass "$out"
 out=$(timeout 3 "$DE_BIN/dectl" --runtime-dir "$RUNDIR" console | head -c 4096 || true)
 echo "$out" | grep -q "de-kernel:" || fail "dectl console did not stream the console: $out"
 pass "dectl console streams the debug console"
+
+# Enclaves run on vCPU 1, the manager on vCPU 0. Destroying an enclave that
+# spins in ring 3 (or sleeps) on the other vCPU must preempt it before its
+# memory is freed; the EVM goes on and gets all the memory back.
+: "${DE_ENCLAVES:?}"
+dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
+free_pages() { dectl stats --json | jq -r .free_pages; }
+client() { timeout 60 "$DE_TEST_BIN/enclave_client" "$RUNDIR" "$@"; }
+out=$(client --run "$DE_ENCLAVES/hello.elf:1") || fail "warm-up: $out"
+base=$(free_pages)
+for c in 9 10; do
+	fifo=$WORK/hold$c
+	mkfifo "$fifo"
+	"$DE_TEST_BIN/enclave_client" "$RUNDIR" --no-wait --hold --run "$DE_ENCLAVES/fault.elf:$c" \
+		<"$fifo" >"$WORK/hold$c.out" 2>&1 &
+	holder=$!
+	exec 9>"$fifo"
+	for _ in $(seq 100); do
+		dectl enclaves --json | jq -e '.enclaves | any(.state == "running")' >/dev/null && break
+		sleep 0.05
+	done
+	dectl enclaves --json | jq -e '.enclaves | any(.state == "running")' >/dev/null ||
+		fail "case $c never ran: $(cat "$WORK/hold$c.out")"
+	sleep 0.3 # let it spin (or fall asleep) on vCPU 1
+	exec 9>&-
+	wait "$holder" || true
+	for _ in $(seq 100); do [ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break; sleep 0.05; done
+	[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] ||
+		fail "case $c: the enclave was not destroyed: $(dectl enclaves)"
+	dectl status --json | jq -e '.state == "running"' >/dev/null || fail "case $c: the EVM stopped"
+	out=$(client --run "$DE_ENCLAVES/hello.elf:2") || fail "after case $c: $out"
+	echo "$out" | grep -q "exited 2$" || fail "after case $c: $out"
+	[ "$(free_pages)" = "$base" ] || fail "case $c: $base free pages before, $(free_pages) after"
+done
+pass "enclaves spinning or sleeping on vCPU 1 were destroyed from vCPU 0; memory back to $base pages"
+
 stop_service
 [ "$SVC_STATUS" = 0 ] || fail "exit status $SVC_STATUS"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Per-vCPU descriptor tables and syscall MSRs. */
 #include "kernel.h"
+#include "de/platform_dev.h"
 #include "de/manager_abi.h"
 
 struct tss {
@@ -32,7 +33,7 @@ struct table_ptr {
 
 static uint64_t gdt[MAX_CPUS][GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss tss[MAX_CPUS] __attribute__((aligned(16)));
-static struct idt_entry idt[32] __attribute__((aligned(16)));
+static struct idt_entry idt[33] __attribute__((aligned(16))); /* exceptions + preempt */
 static uint8_t double_fault_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
 
 static struct idt_entry gate(uint64_t a, uint8_t ist, uint8_t dpl)
@@ -56,6 +57,7 @@ static void idt_init_once(void)
 {
 	for (int v = 0; v < 32; v++)
 		idt[v] = gate(trap_stubs[v], (v == 8 || v == 18) ? 1 : (v == 6 ? 2 : 0), 0);
+	idt[DE_PREEMPT_VECTOR] = gate(trap_stubs[32], 0, 0); /* DE_PLAT_PREEMPT */
 }
 
 void cpu_init(struct percpu *pc)

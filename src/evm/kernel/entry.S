@@ -65,6 +65,7 @@ TRAP 28,0
 TRAP 29,1
 TRAP 30,1
 TRAP 31,0
+TRAP 32,0 /* DE_PREEMPT_VECTOR, injected by the VMM (DE_PLAT_PREEMPT) */
 
 /*
  * The syscall trampoline, copied to the page every address space maps at
@@ -124,7 +125,7 @@ trap_6:
 	.globl trap_stubs
 	.align 8
 trap_stubs:
-	.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
 	.quad trap_\v
 	.endr
 

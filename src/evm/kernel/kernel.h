@@ -34,7 +34,13 @@ struct percpu {
 	uint32_t online;
 	struct thread *current;
 	struct thread *rq_head, *rq_tail; /* runnable threads bound to this vCPU */
-	volatile uint32_t rq_lock;
+	/*
+	 * The space whose page tables this vCPU may be using (CR3 or TLB), and
+	 * one it is about to switch to. A space is freed only when no other
+	 * vCPU names it in either (space_kill waits, preempting the vCPU).
+	 */
+	struct space *volatile running, *volatile incoming;
+	uint64_t next_deadline; /* earliest timed wait of its threads; ~0 = none */
 };
 
 #define ENOENT    2
@@ -195,6 +201,7 @@ struct space {
 	uint32_t id;
 	uint32_t alive;
 	uint32_t zombie; /* ended, id kept until the manager destroys it */
+	uint32_t dying;  /* being killed: its threads stop at their next kernel entry */
 	uint32_t nr_threads;
 	uint32_t flags; /* DE_SPACE_* */
 	uint32_t vcpu;  /* all of a space's threads run on one vCPU */
@@ -214,6 +221,12 @@ void sched_block(struct frame *f);
 void sched_exit_thread(struct frame *f, int64_t code); /* code: if it was the last */
 void sched_yield(struct frame *f);
 /* The current thread faulted or the space exited: end the whole space. */
+/*
+ * If the current thread's space is being killed (by another vCPU), drops
+ * the thread and loads another into *f; returns 1 then. Called first on
+ * every entry from ring 3.
+ */
+int sched_drop_if_dying(struct frame *f);
 void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *f, uint64_t addr,
                 struct frame *cur);
 void space_free(struct space *s);
@@ -249,11 +262,13 @@ uint64_t syscall_trampoline_page(void);
 
 /* entry.S */
 _Noreturn void return_to_user(struct frame *f);
-extern uint64_t trap_stubs[32];
+extern uint64_t trap_stubs[33]; /* exceptions 0-31, then DE_PREEMPT_VECTOR */
 
 /* platform device, reached through the identity map */
 extern const struct de_bootinfo *bootinfo;
 void platform_wait(uint64_t seen);
 void platform_kick(void);
+/* Have the VMM interrupt vCPU i (DE_PREEMPT_VECTOR) when it next runs ring 3. */
+void platform_preempt(uint32_t i);
 
 #endif /* DE_KERNEL_H */

@@ -25,6 +25,11 @@ void platform_wait(uint64_t seen)
 	plat_write(DE_PLAT_WAIT, seen);
 }
 
+void platform_preempt(uint32_t i)
+{
+	plat_write(DE_PLAT_PREEMPT, i);
+}
+
 /* Wake every vCPU sleeping in platform_wait (bumps event_seq). */
 void platform_kick(void)
 {

@@ -653,6 +653,9 @@ void syscall_handler(struct frame *f)
 	uint64_t nr = f->rax;
 	syscall_fn fn = 0;
 
+	if (sched_drop_if_dying(f))
+		return; /* its space is being killed elsewhere */
+
 	/*
 	 * Rebuild the return frame from what the syscall instruction saved.
 	 * A program that jumped to the trampoline itself chose %rcx; it may

@@ -4,8 +4,17 @@
  * runs until it blocks, yields or exits (there are no timer interrupts).
  * Every thread is bound to one vCPU; all threads of a space share its vCPU,
  * so a space's mappings are only ever live in one TLB. A vCPU with nothing
- * to run sleeps in the VMM (platform WAIT) until the event sequence moves,
- * another vCPU kicks it, or its next timer may be due.
+ * to run leaves every space's page tables (CR3 = the kernel's) and sleeps
+ * in the VMM (platform WAIT) until the event sequence moves, another vCPU
+ * kicks it, or its next timer may be due.
+ *
+ * Killing a space from another vCPU (the manager destroying an enclave
+ * that runs elsewhere) marks it dying, frees the threads that are not
+ * running, and waits until no vCPU uses its page tables any more: the
+ * vCPU running it is preempted (DE_PLAT_PREEMPT: the VMM injects
+ * DE_PREEMPT_VECTOR once the vCPU is in ring 3), drops the thread at that
+ * kernel entry and switches away. Only then is the memory freed, so no
+ * vCPU ever runs on page tables or frames that another space may reuse.
  */
 #include "kernel.h"
 #include "de/kernel_abi.h"
@@ -80,9 +89,9 @@ static void rq_push(struct percpu *pc, struct thread *t)
 	pc->rq_tail = t;
 }
 
-static struct thread *rq_pop(struct percpu *pc)
+/* Caller holds the big lock. */
+static struct thread *rq_pop_locked(struct percpu *pc)
 {
-	big_lock();
 	struct thread *t = pc->rq_head;
 	if (t) {
 		pc->rq_head = t->next;
@@ -90,7 +99,6 @@ static struct thread *rq_pop(struct percpu *pc)
 			pc->rq_tail = 0;
 		t->next = 0;
 	}
-	big_unlock();
 	return t;
 }
 
@@ -209,20 +217,43 @@ void kevent_post(uint32_t space, uint32_t kind, int64_t code, uint64_t vector, u
 
 /* ---- switching ---------------------------------------------------------------- */
 
-static void load(struct percpu *pc, struct thread *t, struct frame *f)
+static uint64_t read_cr3(void)
 {
 	uint64_t cr3;
-	*f = t->regs;
-	t->state = T_RUNNING;
-	pc->current = t;
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	if ((cr3 & 0x000ffffffffff000ull) != t->space->root)
-		__asm__ volatile("mov %0, %%cr3" : : "r"(t->space->root) : "memory");
+	return cr3 & 0x000ffffffffff000ull;
+}
+
+static void write_cr3(uint64_t root)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
+}
+
+/* Leaves every space's page tables; then no space is running here. */
+static void leave_spaces(struct percpu *pc)
+{
+	if (read_cr3() != mm_kernel_root())
+		write_cr3(mm_kernel_root());
+	__atomic_store_n(&pc->running, 0, __ATOMIC_RELEASE);
+}
+
+/* Switches to t, which pick_next() made current (pc->incoming = its space). */
+static void load(struct percpu *pc, struct thread *t, struct frame *f)
+{
+	*f = t->regs;
+	if (read_cr3() != t->space->root)
+		write_cr3(t->space->root);
+	__atomic_store_n(&pc->running, t->space, __ATOMIC_RELEASE);
+	__atomic_store_n(&pc->incoming, 0, __ATOMIC_RELEASE);
 	wrmsr(MSR_FS_BASE, t->fs_base);
 	wrmsr(MSR_KERNEL_GS_BASE, t->area); /* the user %gs after swapgs: its save area */
 }
 
-/* Wake what became due while this vCPU looked; caller holds the lock. */
+/*
+ * Wake what became due while this vCPU looked; caller holds the lock. The
+ * thread table is scanned only when a timed wait may have expired: ring-0
+ * instructions are expensive on PVM hosts.
+ */
 static void check_waiters(struct percpu *pc)
 {
 	uint64_t now = tsc_now();
@@ -232,6 +263,9 @@ static void check_waiters(struct percpu *pc)
 		event_waiter = 0;
 		make_runnable_locked(w);
 	}
+	if (now < pc->next_deadline)
+		return;
+	pc->next_deadline = ~0ull;
 	for (uint32_t i = 0; i < MAX_THREADS; i++) {
 		struct thread *t = &threads[i];
 		if (t->state == T_BLOCKED && t->deadline && t->vcpu == pc->index &&
@@ -240,22 +274,36 @@ static void check_waiters(struct percpu *pc)
 			t->deadline = 0;
 			t->regs.rax = t->wait == W_FUTEX ? (uint64_t)-ETIMEDOUT : 0;
 			make_runnable_locked(t);
+		} else if (t->state == T_BLOCKED && t->deadline && t->vcpu == pc->index &&
+		           t->deadline < pc->next_deadline) {
+			pc->next_deadline = t->deadline;
 		}
 	}
 }
 
-/* The next thread for this vCPU; sleeps in the VMM while there is none. */
+/*
+ * The next thread for this vCPU, made current; sleeps in the VMM while
+ * there is none. Threads of a dying space are dropped, never run.
+ */
 static struct thread *pick_next(struct percpu *pc)
 {
 	for (;;) {
 		uint64_t seq = bootinfo->event_seq;
 		big_lock();
 		check_waiters(pc);
-		big_unlock();
-		struct thread *t = rq_pop(pc);
-		if (t)
+		struct thread *t;
+		while ((t = rq_pop_locked(pc)) && t->space->dying)
+			thread_free_locked(t);
+		if (t) {
+			t->state = T_RUNNING;
+			pc->current = t;
+			__atomic_store_n(&pc->incoming, t->space, __ATOMIC_RELEASE);
+			big_unlock();
 			return t;
+		}
 		pc->current = 0;
+		big_unlock();
+		leave_spaces(pc);
 		platform_wait(seq);
 	}
 }
@@ -295,10 +343,17 @@ void sched_exit_thread(struct frame *f, int64_t code)
 	struct thread *cur = pc->current;
 	struct space *s = cur->space;
 	big_lock();
+	if (s->dying) { /* another vCPU is ending the space: just leave it */
+		big_unlock();
+		sched_drop_if_dying(f);
+		return;
+	}
 	uint64_t area = cur->area;
 	uint32_t slot = cur->slot;
 	thread_free_locked(cur);
 	int last = s->nr_threads == 0;
+	if (last)
+		s->dying = 1;
 	big_unlock();
 	if (!last) { /* its save area goes with it (a dying space frees all at once) */
 		as_unmap(s->root, area, thread_area_pages);
@@ -306,25 +361,22 @@ void sched_exit_thread(struct frame *f, int64_t code)
 		s->slots &= ~(1ull << slot);
 		big_unlock();
 	}
+	pc->current = 0;
 	if (last && s->id != 0) {
 		kevent_post(s->id, 1, code, 0, 0, 0, 0); /* the last thread's status */
+		leave_spaces(pc);
 		space_free(s);
 	}
-	pc->current = 0;
 	load(pc, pick_next(pc), f);
 }
 
 /*
- * Releases a space's memory; all its threads must be gone. The id stays
- * taken (zombie) until the manager destroys the space, so that it never
- * names two enclaves at once.
+ * Releases a space's memory; all its threads must be gone and no vCPU may
+ * be using its page tables. The id stays taken (zombie) until the manager
+ * destroys the space, so that it never names two enclaves at once.
  */
 void space_free(struct space *s)
 {
-	uint64_t cr3;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	if ((cr3 & 0x000ffffffffff000ull) == s->root)
-		__asm__ volatile("mov %0, %%cr3" : : "r"(mm_kernel_root()) : "memory");
 	as_destroy(s->root);
 	big_lock();
 	s->root = 0;
@@ -333,15 +385,41 @@ void space_free(struct space *s)
 	big_unlock();
 }
 
+int sched_drop_if_dying(struct frame *f)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *cur = pc->current;
+	if (!cur || !__atomic_load_n(&cur->space->dying, __ATOMIC_ACQUIRE))
+		return 0;
+	leave_spaces(pc); /* first: the killer frees the tables once we are off them */
+	big_lock();
+	thread_free_locked(cur);
+	pc->current = 0;
+	big_unlock();
+	load(pc, pick_next(pc), f);
+	return 1;
+}
+
 void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *fault,
                 uint64_t addr, struct frame *cur)
 {
 	struct percpu *pc = this_cpu();
 	big_lock();
+	if (s->dying) { /* being killed already (by another vCPU, or it is ending) */
+		big_unlock();
+		if (cur && sched_drop_if_dying(cur))
+			return; /* it was this vCPU's thread: the other killer frees the space */
+		while (__atomic_load_n(&s->alive, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause(); /* let the other killer finish */
+		return;
+	}
+	s->dying = 1;
 	for (uint32_t i = 0; i < MAX_THREADS; i++) {
 		struct thread *t = &threads[i];
 		if (t->state == T_FREE || t->space != s)
 			continue;
+		if (t->state == T_RUNNING && t != pc->current)
+			continue;             /* running elsewhere: its vCPU drops it (below) */
 		if (t->state == T_RUNNABLE) { /* unlink from its run queue */
 			struct percpu *q = &percpus[t->vcpu];
 			struct thread **pp = &q->rq_head, *prev = 0;
@@ -353,6 +431,8 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 					q->rq_tail = prev;
 			}
 		}
+		if (event_waiter == t)
+			event_waiter = 0;
 		thread_free_locked(t);
 	}
 	big_unlock();
@@ -361,9 +441,25 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 		kevent_post(s->id, kind, code, fault->vector, fault->error, fault->rip, addr);
 	else if (kind != 3)
 		kevent_post(s->id, kind, code, 0, 0, 0, 0);
+	/* Wait until no other vCPU uses the space's page tables. */
+	for (uint32_t i = 0; i < DE_MAX_VCPUS; i++) {
+		struct percpu *p = &percpus[i];
+		if (p == pc || !p->online)
+			continue;
+		int asked = 0;
+		while (__atomic_load_n(&p->running, __ATOMIC_ACQUIRE) == s ||
+		       __atomic_load_n(&p->incoming, __ATOMIC_ACQUIRE) == s) {
+			if (!asked++)
+				platform_preempt(i);
+			__builtin_ia32_pause();
+		}
+	}
+	int was_current = pc->current && pc->current->state == T_FREE;
+	if (__atomic_load_n(&pc->running, __ATOMIC_ACQUIRE) == s)
+		leave_spaces(pc);
 	space_free(s);
 	/* If the running thread was one of the space's, run something else. */
-	if (cur && pc->current && pc->current->state == T_FREE) {
+	if (cur && was_current) {
 		pc->current = 0;
 		load(pc, pick_next(pc), cur);
 	}
@@ -388,6 +484,14 @@ int sched_wait_event(struct frame *f, uint64_t seen)
 	return 1;
 }
 
+/* A thread of this vCPU waits until deadline (TSC; 0 = none). */
+static void note_deadline(uint64_t deadline)
+{
+	struct percpu *pc = this_cpu();
+	if (deadline && deadline < pc->next_deadline)
+		pc->next_deadline = deadline;
+}
+
 int futex_wait(struct frame *f, uint64_t uaddr, uint64_t deadline)
 {
 	struct thread *cur = this_cpu()->current;
@@ -395,6 +499,7 @@ int futex_wait(struct frame *f, uint64_t uaddr, uint64_t deadline)
 	cur->wait = W_FUTEX;
 	cur->wait_addr = uaddr;
 	cur->deadline = deadline;
+	note_deadline(deadline);
 	cur->timed_out = 0;
 	f->rax = 0;
 	sched_block(f);
@@ -424,6 +529,7 @@ void sleep_until(struct frame *f, uint64_t deadline)
 	cur->state = T_BLOCKED;
 	cur->wait = W_SLEEP;
 	cur->deadline = deadline;
+	note_deadline(deadline);
 	f->rax = 0;
 	sched_block(f);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Faults. Until enclaves exist (they get their own fault policy), any fault
- * is fatal for the EVM: it is reported to the VMM through the platform
- * device, which dumps the registers into the service log and stops the EVM.
+ * Faults and the preemption interrupt. A fault in an enclave kills that
+ * enclave only; a fault in the manager or the kernel is fatal for the EVM:
+ * it is reported to the VMM through the platform device, which dumps the
+ * registers into the service log and stops the EVM.
  */
 #include "kernel.h"
 #include "de/platform_dev.h"
@@ -62,6 +63,14 @@ void trap_handler(struct frame *f)
 	int user = (f->cs & 3) != 0;
 	uint64_t cr2 = read_cr2();
 	struct thread *t = this_cpu()->current;
+
+	if (user && sched_drop_if_dying(f))
+		return; /* its space is being killed elsewhere */
+	if (f->vector == DE_PREEMPT_VECTOR) {
+		if (!user)
+			fatal(DE_FATAL_KERNEL_EXCEPTION, f->vector, 0, f->rip, 0);
+		return; /* nothing to do: the thread goes on */
+	}
 
 	if (user && t && t->space->id != 0) {
 		/* An enclave faulted: it alone dies; the manager hears of it. */
