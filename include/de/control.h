@@ -14,8 +14,8 @@
 
 #define DE_CTL_MAGIC       0x4c544344u /* "DCTL" */
 #define DE_CTL_VERSION     1u
-#define DE_CTL_MAX_PAYLOAD 65536u                /* responses */
-#define DE_CTL_MAX_REQUEST ((64u << 20) + 4096u) /* requests: an image plus its header */
+#define DE_CTL_MAX_PAYLOAD 65536u      /* responses */
+#define DE_CTL_MAX_REQUEST (64u << 20) /* requests: LOAD's de_req_load and image together */
 
 enum de_ctl_op {
 	DE_CTL_STATUS = 1,   /* response payload: one JSON object */

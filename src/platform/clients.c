@@ -27,6 +27,32 @@
 #include "util/log.h"
 #include "de/evm_proto_codec.h"
 
+#define OUT_MAX (1u << 20) /* responses a client may leave unread */
+
+/* Sends what is queued; waits for EPOLLOUT when the socket is full. */
+static void client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (w <= 0) {
+			c->broken = true;
+			return;
+		}
+		c->out_off += (size_t)w;
+	}
+	uint32_t want = EPOLLIN;
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	else
+		want |= EPOLLOUT;
+	struct epoll_event ev = {.events = want, .data.u64 = EP_CLIENT + (uint64_t)c->index};
+	epoll_ctl(c->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Queues one response (header and payload) and sends what the socket takes. */
 static void send_raw(struct client *c, enum de_ctl_status st, const void *payload, size_t n)
 {
 	struct de_ctl_resp r = {
@@ -35,10 +61,23 @@ static void send_raw(struct client *c, enum de_ctl_status st, const void *payloa
 	    .status = (uint16_t)st,
 	    .len = (uint32_t)n,
 	};
-	/* Small replies: the socket buffer takes them whole. */
-	(void)!send(c->fd, &r, sizeof(r), MSG_NOSIGNAL);
+	if (c->fd < 0 || c->broken)
+		return;
+	if (c->out_len + sizeof(r) + n > OUT_MAX) {
+		c->broken = true; /* it does not read its answers */
+		return;
+	}
+	uint8_t *o = realloc(c->out, c->out_len + sizeof(r) + n);
+	if (!o) {
+		c->broken = true;
+		return;
+	}
+	c->out = o;
+	memcpy(o + c->out_len, &r, sizeof(r));
 	if (n)
-		(void)!send(c->fd, payload, n, MSG_NOSIGNAL);
+		memcpy(o + c->out_len + sizeof(r), payload, n);
+	c->out_len += sizeof(r) + n;
+	client_flush(c);
 }
 
 static void send_resp(struct client *c, enum de_ctl_status st, const char *text)
@@ -61,8 +100,12 @@ static void destroy_enclave(struct service *s, uint32_t id)
 	uint32_t seq = mgr_link_send(&s->mgr, DE_MSG_DESTROY, &r, sizeof(r), NULL, 0);
 	for (int i = 0; seq && i < MAX_PENDING; i++)
 		if (!s->pending[i].seq) {
-			s->pending[i] = (struct pending){
-			    .seq = seq, .client = -1, .op = DE_CTL_DESTROY, .enclave = id};
+			s->pending[i] = (struct pending){.seq = seq,
+			                                 .client = -1,
+			                                 .op = DE_CTL_DESTROY,
+			                                 .reply = DE_MSG_DESTROY | DE_MSG_REPLY,
+			                                 .enclave = id,
+			                                 .window = -1};
 			break;
 		}
 	if (seq)
@@ -71,6 +114,9 @@ static void destroy_enclave(struct service *s, uint32_t id)
 
 void client_close(struct service *s, struct client *c)
 {
+	if (c->fd >= 0 && c->out_off < c->out_len && !c->broken) /* a last answer, if it fits */
+		(void)!send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		            MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (c->fd >= 0) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
@@ -83,13 +129,17 @@ void client_close(struct service *s, struct client *c)
 			destroy_enclave(s, id);
 		}
 	free(c->payload);
+	free(c->out);
 	if (c->passed_fd >= 0)
 		close(c->passed_fd);
-	uint32_t gen = c->gen + 1;
+	uint32_t gen = c->gen + 1, index = c->index;
+	int epfd = c->epfd;
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->passed_fd = -1;
 	c->gen = gen;
+	c->index = index;
+	c->epfd = epfd;
 }
 
 static char *status_json(struct service *s)
@@ -148,14 +198,22 @@ void console_push(struct service *s, struct client *c)
 static struct pending *forward(struct service *s, struct client *c, uint16_t type, const void *a,
                                size_t alen, const void *b, size_t blen)
 {
-	int slot = -1;
-	for (int i = 0; i < MAX_PENDING && slot < 0; i++)
-		if (!s->pending[i].seq)
-			slot = i;
-	if (!s->mgr_up || slot < 0) {
+	int slot = -1, free_slots = 0;
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (!s->pending[i].seq) {
+			free_slots++;
+			if (slot < 0)
+				slot = i;
+		}
+	if (!s->mgr_up) {
 		send_resp(c, DE_CTL_ESTATE,
-		          !s->mgr_up ? "the EVM is not running; restart de_platform_service"
-		                     : "too many requests in flight; retry");
+		          evm_running(s->evm) ? "the EVM's control link is down and the service is "
+		                                "reconnecting; retry in a moment"
+		                              : "the EVM has stopped; restart de_platform_service");
+		return NULL;
+	}
+	if (free_slots <= (int)DE_MAX_ENCLAVES) { /* the rest is kept for cleanup destroys */
+		send_resp(c, DE_CTL_ESTATE, "too many requests in flight; retry");
 		return NULL;
 	}
 	uint32_t seq = mgr_link_send(&s->mgr, type, a, alen, b, blen);
@@ -167,6 +225,7 @@ static struct pending *forward(struct service *s, struct client *c, uint16_t typ
 	                                    .client = (int)(c - s->clients),
 	                                    .gen = c->gen,
 	                                    .op = c->hdr.op,
+	                                    .reply = (uint16_t)(type | DE_MSG_REPLY),
 	                                    .window = -1};
 	mgr_kick(s);
 	return &s->pending[slot];
@@ -349,8 +408,17 @@ static bool client_request(struct service *s, struct client *c)
 	case DE_CTL_DESTROY: {
 		struct de_req_enclave req;
 		memcpy(&req, c->payload, sizeof(req));
-		if (!req.id || req.id > 64 || !(c->owned & (1ull << (req.id - 1)))) {
-			struct de_reply_status rep = {.status = DE_ST_ENOENT};
+		struct de_msg_hdr h = {.magic = DE_MSG_MAGIC,
+		                       .version = DE_MSG_VERSION,
+		                       .type =
+		                           r->op == DE_CTL_START ? DE_MSG_START : DE_MSG_DESTROY,
+		                       .len = sizeof(req)};
+		int st = de_request_decode(&h, &req, sizeof(req), NULL);
+		if (st == DE_ST_OK &&
+		    (!req.id || req.id > 64 || !(c->owned & (1ull << (req.id - 1)))))
+			st = DE_ST_ENOENT;
+		if (st != DE_ST_OK) {
+			struct de_reply_status rep = {.status = st};
 			send_raw(c, DE_CTL_OK, &rep, sizeof(rep));
 			return false;
 		}
@@ -402,8 +470,14 @@ static ssize_t recv_fds(struct client *c, void *buf, size_t len)
 bool client_io(struct service *s, struct client *c)
 {
 	char err[256];
+	if (c->out_len)
+		client_flush(c); /* EPOLLOUT: the client took some of its answers */
 	for (;;) {
 		ssize_t n;
+		if (c->broken) {
+			client_close(s, c);
+			return false;
+		}
 		if (c->got < sizeof(c->req)) {
 			n = recv_fds(c, c->req + c->got, sizeof(c->req) - c->got);
 		} else {
@@ -461,10 +535,6 @@ bool client_io(struct service *s, struct client *c)
 			client_close(s, c);
 			return true;
 		}
-		if (c->hdr.op == DE_CTL_STATUS) {
-			client_close(s, c); /* one-shot requests */
-			return false;
-		}
 	}
 }
 
@@ -482,6 +552,8 @@ void client_accept(struct service *s)
 		c->gen = gen;
 		c->fd = fd;
 		c->passed_fd = -1;
+		c->index = (uint32_t)i;
+		c->epfd = s->epfd;
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
@@ -537,10 +609,9 @@ static char *list_json(const uint8_t *payload, uint32_t len)
 	return text;
 }
 
-static char *stats_json(struct service *s, const uint8_t *payload)
+static char *stats_json(struct service *s, const struct de_reply_stats *st)
 {
-	struct de_reply_stats r;
-	memcpy(&r, payload, sizeof(r));
+	struct de_reply_stats r = *st;
 	uint32_t windows = 0;
 	for (uint32_t i = 0; i < DE_MAX_WINDOWS; i++)
 		windows += s->windows[i].index >= 0;
@@ -585,38 +656,45 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 	if (c && (c->fd < 0 || c->gen != done.gen))
 		c = NULL; /* the application went away meanwhile */
 
-	if (de_reply_check(h, payload) != DE_ST_OK) {
-		log_msg(LOG_LVL_ERR, "the manager sent a malformed reply (type %#x)", h->type);
+	if (de_reply_check(h, payload) != DE_ST_OK || h->type != done.reply) {
+		/* Keep windows: whether the enclave is gone is unknown. */
+		log_msg(LOG_LVL_ERR, "the manager sent a malformed reply (type %#x for %#x)",
+		        h->type, done.reply);
 		if (c)
 			send_resp(c, DE_CTL_ESTATE, "the EVM sent a malformed reply");
 		return;
 	}
+	/* Every reply starts with a status; a refusal may be only that. */
+	union {
+		struct de_reply_status st;
+		struct de_reply_load load;
+		struct de_reply_stats stats;
+	} rep;
+	memset(&rep, 0, sizeof(rep));
+	memcpy(&rep, payload, h->len < sizeof(rep) ? h->len : sizeof(rep));
+	int32_t status = rep.st.status;
+
 	switch (done.op) {
-	case DE_CTL_ENCLAVES: {
-		char *json = list_json(payload, h->len);
-		if (c)
-			send_resp(c, json ? DE_CTL_OK : DE_CTL_ESTATE,
-			          json ? json : "out of memory");
-		free(json);
-		if (c)
-			client_close(s, c);
-		break;
-	}
+	case DE_CTL_ENCLAVES:
 	case DE_CTL_STATS: {
-		char *json = stats_json(s, payload);
-		if (c)
-			send_resp(c, json ? DE_CTL_OK : DE_CTL_ESTATE,
-			          json ? json : "out of memory");
+		if (!c)
+			break;
+		if (status != DE_ST_OK) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "the EVM refused the request (status %d)",
+			         status);
+			send_resp(c, DE_CTL_ESTATE, msg);
+			break;
+		}
+		char *json = done.op == DE_CTL_ENCLAVES ? list_json(payload, h->len)
+		                                        : stats_json(s, &rep.stats);
+		send_resp(c, json ? DE_CTL_OK : DE_CTL_ESTATE, json ? json : "out of memory");
 		free(json);
-		if (c)
-			client_close(s, c);
 		break;
 	}
 	case DE_CTL_WINDOW: {
-		struct de_reply_status rep;
-		memcpy(&rep, payload, sizeof(rep));
 		struct window *w = done.window >= 0 ? &s->windows[done.window] : NULL;
-		if (w && w->index >= 0 && rep.status == DE_ST_OK) {
+		if (w && w->index >= 0 && status == DE_ST_OK) {
 			w->attached = true;
 			log_msg(LOG_LVL_INFO, "window of %llu KiB at %#llx attached to enclave %u",
 			        (unsigned long long)(w->size >> 10), (unsigned long long)w->va,
@@ -625,33 +703,34 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 			window_free(s, w); /* the manager mapped nothing */
 		}
 		if (c)
-			send_raw(c, DE_CTL_OK, &rep, sizeof(rep));
+			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		break;
 	}
 	case DE_CTL_LOAD: {
-		struct de_reply_load rep;
-		memcpy(&rep, payload, sizeof(rep));
-		if (rep.status == DE_ST_OK && (!rep.id || rep.id > 64)) {
-			rep.status = DE_ST_EPROTO;
-		} else if (rep.status == DE_ST_OK && !c) {
-			destroy_enclave(s, rep.id);
-		} else if (rep.status == DE_ST_OK) {
-			c->owned |= 1ull << (rep.id - 1);
-			log_msg(LOG_LVL_INFO, "enclave %u loaded for pid %d (%llu KiB)", rep.id,
-			        (int)c->pid, (unsigned long long)(rep.size >> 10));
+		struct de_reply_load *l = &rep.load;
+		if (status == DE_ST_OK && (!l->id || l->id > 64)) {
+			l->status = DE_ST_EPROTO;
+		} else if (status == DE_ST_OK && !c) {
+			destroy_enclave(s, l->id); /* its application went away meanwhile */
+		} else if (status == DE_ST_OK) {
+			c->owned |= 1ull << (l->id - 1);
+			log_msg(LOG_LVL_INFO, "enclave %u loaded for pid %d (%llu KiB)", l->id,
+			        (int)c->pid, (unsigned long long)(l->size >> 10));
 		}
 		if (c)
-			send_raw(c, DE_CTL_OK, &rep, sizeof(rep));
+			send_raw(c, DE_CTL_OK, l, sizeof(*l));
 		break;
 	}
 	case DE_CTL_DESTROY:
-		windows_release(s, done.enclave);
+		/* Gone (or never there): nothing in the EVM maps its windows now. */
+		if (status == DE_ST_OK || status == DE_ST_ENOENT)
+			windows_release(s, done.enclave);
 		if (c)
-			send_raw(c, DE_CTL_OK, payload, sizeof(struct de_reply_status));
+			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		break;
 	default:
 		if (c)
-			send_raw(c, DE_CTL_OK, payload, sizeof(struct de_reply_status));
+			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		break;
 	}
 }
@@ -664,7 +743,8 @@ void relay_fail_all(struct service *s)
 			continue;
 		struct client *c = p->client >= 0 ? &s->clients[p->client] : NULL;
 		if (c && c->fd >= 0 && c->gen == p->gen)
-			send_resp(c, DE_CTL_ESTATE, "the EVM stopped");
+			send_resp(c, DE_CTL_ESTATE,
+			          "the EVM's control link went down before the answer came");
 		p->seq = 0;
 	}
 }

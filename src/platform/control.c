@@ -45,9 +45,11 @@ enum de_ctl_status ctl_req_check(const void *buf, size_t len, struct de_ctl_req 
 		break;
 	case DE_CTL_LOAD:
 		if (r.len <= sizeof(struct de_req_load) || r.len > DE_CTL_MAX_REQUEST) {
-			snprintf(err, errlen,
-			         "LOAD payload must be %zu bytes plus an image of at most 64 MiB",
-			         sizeof(struct de_req_load));
+			snprintf(
+			    err, errlen,
+			    "LOAD payload must be a %zu-byte de_req_load and an image, %u bytes "
+			    "at most in all",
+			    sizeof(struct de_req_load), DE_CTL_MAX_REQUEST);
 			return DE_CTL_EBADREQ;
 		}
 		break;

@@ -208,6 +208,66 @@ static int setup_loop(struct service *s, char *err, size_t errlen)
 }
 
 /* Handles VMM events; returns 1 to stop cleanly, -1 to fail, 0 to go on. */
+/* The link to the manager is gone: fail what waits on it. */
+static void mgr_down(struct service *s)
+{
+	if (!s->mgr_up)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->mgr.fd, NULL);
+	mgr_link_close(&s->mgr);
+	s->mgr_up = false;
+	relay_fail_all(s);
+}
+
+static void arm_timer(struct service *s, long ms)
+{
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000}};
+	timerfd_settime(s->timerfd, 0, &its, NULL);
+}
+
+/* (Re)opens the link to the manager's control port; 0 on success. */
+static int mgr_connect(struct service *s, char *err, size_t errlen)
+{
+	if (mgr_link_open(&s->mgr, s->evm, err, errlen))
+		return -1;
+	struct epoll_event m = {.events = mgr_link_events(&s->mgr), .data.u64 = EP_MGR};
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->mgr.fd, &m);
+	s->mgr_up = true;
+	return 0;
+}
+
+/*
+ * The timer: before readiness it is the boot deadline; after, it retries
+ * the manager link (it breaks only when the manager closed it on a framing
+ * error; the enclaves live on in the EVM). Returns non-zero to stop.
+ */
+static int on_timer(struct service *s)
+{
+	uint64_t v;
+	char err[256];
+	(void)!read(s->timerfd, &v, sizeof(v));
+	if (!s->ready_seen) {
+		log_msg(LOG_LVL_ERR,
+		        "the trusted OS did not report ready within %d s; set debug = true in the "
+		        "config to see its console",
+		        READY_TIMEOUT_S);
+		return -1;
+	}
+	if (s->mgr_up || !evm_running(s->evm))
+		return 0;
+	if (mgr_connect(s, err, sizeof(err)) == 0) {
+		log_msg(LOG_LVL_INFO, "EVM control link restored");
+		s->relink_ms = 0;
+		return 0;
+	}
+	s->relink_ms = s->relink_ms ? (s->relink_ms < 2500 ? s->relink_ms * 2 : 5000) : 100;
+	log_msg(LOG_LVL_WARN, "cannot reach the EVM's control port (%s); retrying in %ld ms", err,
+	        s->relink_ms);
+	arm_timer(s, s->relink_ms);
+	return 0;
+}
+
 static int on_event(struct service *s)
 {
 	uint64_t v;
@@ -233,13 +293,10 @@ static int on_event(struct service *s)
 		}
 		struct epoll_event e = {.events = EPOLLIN, .data.u64 = EP_CONTROL};
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ctl_fd, &e);
-		if (mgr_link_open(&s->mgr, s->evm, err, sizeof(err))) {
+		if (mgr_connect(s, err, sizeof(err))) {
 			log_msg(LOG_LVL_ERR, "cannot reach the EVM's control port: %s", err);
 			return -1;
 		}
-		struct epoll_event m = {.events = mgr_link_events(&s->mgr), .data.u64 = EP_MGR};
-		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->mgr.fd, &m);
-		s->mgr_up = true;
 		log_msg(LOG_LVL_INFO,
 		        "EVM ready in %.1f ms: %u vCPU(s), %llu MiB, control socket %s", s->boot_ms,
 		        s->ecfg.nr_vcpus, (unsigned long long)s->cfg.memory_mib,
@@ -253,6 +310,7 @@ static int on_event(struct service *s)
 			        s->stop_reason);
 			return -1;
 		}
+		mgr_down(s); /* nothing will answer: fail what waits */
 		log_msg(LOG_LVL_ERR,
 		        "the EVM has stopped; the service keeps reporting its state. Restart it "
 		        "with: systemctl restart de_platform_service");
@@ -289,12 +347,8 @@ static int run(struct service *s)
 				if (r)
 					return r;
 			} else if (tag == EP_TIMER) {
-				log_msg(
-				    LOG_LVL_ERR,
-				    "the trusted OS did not report ready within %d s; set debug = "
-				    "true in the config to see its console",
-				    READY_TIMEOUT_S);
-				return -1;
+				if (on_timer(s))
+					return -1;
 			} else if (tag == EP_CONTROL) {
 				client_accept(s);
 			} else if (tag >= EP_CLIENT && tag < EP_CLIENT + MAX_CLIENTS) {
@@ -306,10 +360,9 @@ static int run(struct service *s)
 				if (mgr_link_io(&s->mgr, evs[i].events, relay_from_manager, s, err,
 				                sizeof(err))) {
 					log_msg(LOG_LVL_ERR, "EVM control link: %s", err);
-					epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->mgr.fd, NULL);
-					mgr_link_close(&s->mgr);
-					s->mgr_up = false;
-					relay_fail_all(s);
+					mgr_down(s);
+					if (evm_running(s->evm))
+						arm_timer(s, 100); /* connect again */
 				} else {
 					struct epoll_event ev = {.events = mgr_link_events(&s->mgr),
 					                         .data.u64 = EP_MGR};

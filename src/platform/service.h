@@ -35,6 +35,11 @@ struct client {
 	pid_t pid;      /* the peer, from SO_PEERCRED */
 	uint64_t owned; /* enclave ids (bit id - 1) this connection loaded */
 	int passed_fd;  /* a descriptor received with SCM_RIGHTS, or -1 */
+	uint32_t index; /* its slot in service.clients */
+	int epfd;       /* the service's epoll set (to wait for EPOLLOUT) */
+	uint8_t *out;   /* responses not yet taken by the client */
+	size_t out_len, out_off;
+	bool broken; /* a send failed or the client let too much pile up */
 };
 
 /* A shared window: an application's memfd, mapped here and into the EVM. */
@@ -52,11 +57,17 @@ struct pending {
 	int client;   /* index, or -1 when nobody waits (cleanup) */
 	uint32_t gen;
 	uint16_t op;      /* DE_CTL_* */
+	uint16_t reply;   /* the reply type it must get */
 	uint32_t enclave; /* DESTROY: the enclave whose windows go with it */
 	int window;       /* WINDOW: index into service.windows */
 };
 
-#define MAX_PENDING 64
+/*
+ * Requests in flight. The last DE_MAX_ENCLAVES slots are kept for the
+ * destroys the service sends itself when applications go away, so a busy
+ * client can never make an enclave outlive its application.
+ */
+#define MAX_PENDING (128 + (int)DE_MAX_ENCLAVES)
 
 struct service {
 	struct de_config cfg;
@@ -68,6 +79,7 @@ struct service {
 	struct client clients[MAX_CLIENTS];
 	struct mgr_link mgr;
 	bool mgr_up;
+	long relink_ms; /* backoff while reconnecting to the manager */
 	struct pending pending[MAX_PENDING];
 	struct window windows[DE_MAX_WINDOWS];
 	struct timespec start;

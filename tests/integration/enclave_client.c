@@ -382,6 +382,29 @@ static int window_run(int fd, const char *path, int debug, uint64_t heap)
 		return 1;
 	}
 	close(mfd);
+	/*
+	 * A malformed DESTROY of our own enclave is refused by the service and
+	 * leaves the enclave (and its window) alone; so do queries on the same
+	 * connection.
+	 */
+	{
+		struct de_req_enclave bad_destroy = {.id = id, .arg = 5};
+		uint32_t rlen;
+		char *p =
+		    call(fd, DE_CTL_DESTROY, &bad_destroy, sizeof(bad_destroy), NULL, 0, &rlen);
+		struct de_reply_status rs;
+		memcpy(&rs, p, sizeof(rs));
+		free(p);
+		if (rs.status != DE_ST_EINVAL) {
+			printf("window: DESTROY with an argument got status %d, not EINVAL\n",
+			       rs.status);
+			return 1;
+		}
+		free(call(fd, DE_CTL_ENCLAVES, NULL, 0, NULL, 0, &rlen));
+		free(call(fd, DE_CTL_STATS, NULL, 0, NULL, 0, &rlen));
+		free(call(fd, DE_CTL_STATUS, NULL, 0, NULL, 0, &rlen));
+		printf("window: malformed DESTROY refused; queries kept the connection\n");
+	}
 	int32_t st = simple(fd, DE_CTL_START, id, (uint64_t)(uintptr_t)w);
 	if (st) {
 		printf("start %u: status %d\n", id, st);
@@ -554,6 +577,10 @@ static int malformed_run(void)
 	memcpy(buf, &r, sizeof(r));
 	memcpy(buf + sizeof(r), &er, sizeof(er));
 	bad += refused("START of someone else's id", buf, sizeof(r) + sizeof(er), -1, 0);
+	er.reserved = 1;
+	memcpy(buf + sizeof(r), &er, sizeof(er));
+	bad += refused("START with reserved bits", buf, sizeof(r) + sizeof(er), -1, 0);
+	er.reserved = 0;
 	er.id = 0xffffffffu;
 	memcpy(buf + sizeof(r), &er, sizeof(er));
 	bad += refused("START of id 0xffffffff", buf, sizeof(r) + sizeof(er), -1, 0);

@@ -5,11 +5,11 @@
  * stream, checked completely by the shared codec before anything acts on
  * them, and answered with exactly one reply. A malformed message gets an
  * error reply and the stream continues at the next header; a framing error
- * that leaves no next header (bad magic, impossible length) resets the
- * connection. Large payloads (enclave images) are gathered in scratch
- * pages, not in the vsock ring; a LOAD body is placed so that its image
- * starts on a page boundary, which lets the loader give those pages to
- * the enclave instead of copying them.
+ * that leaves no next header (bad magic or version, impossible length)
+ * closes the connection, and the service connects again. Large payloads (enclave images) are
+ * gathered in scratch pages, not in the vsock ring; a LOAD body is placed so that its image starts
+ * on a page boundary, which lets the loader give those pages to the enclave instead of copying
+ * them.
  */
 #include <string.h>
 
@@ -23,14 +23,28 @@
 #include "de/kernel_abi.h"
 #include "de/manager_abi.h"
 
-#define PAGE       4096ull
-#define MSGBUF     (DE_MGR_SCRATCH + (32ull << 30)) /* payload buffer, 64 MiB + 1 page */
-#define REPLY_ROOM 8192u                            /* tx space needed before a request is taken */
+#define PAGE 4096ull
+#ifndef MSGBUF /* host unit tests point these at their own memory */
+#define MSGBUF (DE_MGR_SCRATCH + (32ull << 30)) /* payload buffer, 64 MiB + 1 page */
+#endif
+#ifndef KEVENTS
+#define KEVENTS DE_MGR_KEVENTS
+#endif
+#define REPLY_ROOM  8192u /* tx space needed before a request is taken */
+#define EVENT_BYTES (sizeof(struct de_msg_hdr) + sizeof(struct de_event_enclave))
+
+/* Where the current connection's stream is. */
+enum rx_mode {
+	RX_HDR,    /* assembling a header */
+	RX_BODY,   /* assembling a payload in MSGBUF */
+	RX_SKIP,   /* discarding the payload of a refused request */
+	RX_CLOSED, /* framing lost: closed, waiting for the next controller */
+};
 
 static struct vsock_conn *conn;
 static struct de_msg_hdr hdr;
-static uint32_t hdr_got, body_got, buf_pages, body_off;
-static int in_body;
+static enum rx_mode mode;
+static uint32_t hdr_got, body_got, skip_left, buf_pages, body_off;
 static uint64_t boot_tsc;
 
 static void buf_release(void)
@@ -40,12 +54,22 @@ static void buf_release(void)
 	buf_pages = 0;
 }
 
+static int events_pending(void);
+
+static void rx_reset(void)
+{
+	buf_release();
+	mode = RX_HDR;
+	hdr_got = body_got = skip_left = 0;
+}
+
+/* Sends a whole message or nothing (callers make sure there is room). */
 static void send_msg(uint16_t type, uint32_t seq, const void *payload, uint32_t len)
 {
 	uint8_t out[sizeof(struct de_msg_hdr) + sizeof(struct de_reply_list) +
 	            DE_MAX_ENCLAVES * sizeof(struct de_list_entry)];
 	size_t n = de_msg_encode(out, sizeof(out), type, seq, payload, len);
-	if (!n || !conn)
+	if (!n || !conn || vsock_tx_space(conn) < n)
 		return;
 	vsock_write(conn, out, n);
 }
@@ -117,15 +141,19 @@ static void dispatch(const uint8_t *body)
 	}
 }
 
-/* Reads what the stream has; runs every complete request. */
+/*
+ * Reads what the stream has; runs every complete request. A request with a
+ * sound frame (magic, version, length within bounds) that fails its checks
+ * is answered with an error and its payload skipped, so the stream goes
+ * on; so is one that does not fit in memory. Only a frame that cannot be
+ * trusted to say where the next one starts closes the connection.
+ */
 static void control_handler(struct vsock_conn *c)
 {
 	if (c->state != VS_CONNECTED) {
 		if (c == conn) {
 			conn = NULL;
-			buf_release();
-			hdr_got = body_got = 0;
-			in_body = 0;
+			rx_reset();
 		}
 		return;
 	}
@@ -134,22 +162,31 @@ static void control_handler(struct vsock_conn *c)
 		return;
 	}
 	conn = c;
-	while (vsock_tx_space(c) >= REPLY_ROOM) {
-		if (!in_body) {
+	while (mode != RX_CLOSED && vsock_tx_space(c) >= REPLY_ROOM) {
+		if (mode == RX_HDR) {
 			hdr_got += (uint32_t)vsock_read(c, (uint8_t *)&hdr + hdr_got,
 			                                sizeof(hdr) - hdr_got);
 			if (hdr_got < sizeof(hdr))
 				return;
+			hdr_got = 0;
 			int st = de_msg_check_request_hdr(&hdr);
 			if (st != DE_ST_OK) {
-				mlog("control: bad header (status %d); closing the connection", st);
+				if (hdr.magic != DE_MSG_MAGIC || hdr.version != DE_MSG_VERSION ||
+				    hdr.len > DE_MSG_MAX_LEN) {
+					mlog("control: unusable header (status %d); closing the "
+					     "connection",
+					     st);
+					reply_status(hdr.type, hdr.seq, st);
+					vsock_close(c);
+					mode = RX_CLOSED;
+					return;
+				}
+				mlog("control: refused request type %#x (status %d)", hdr.type, st);
 				reply_status(hdr.type, hdr.seq, st);
-				vsock_close(c);
-				hdr_got = 0;
-				return;
+				mode = RX_SKIP;
+				skip_left = hdr.len;
+				continue;
 			}
-			in_body = 1;
-			body_got = 0;
 			body_off = hdr.type == DE_MSG_LOAD_ENCLAVE
 			               ? (uint32_t)(PAGE - sizeof(struct de_req_load))
 			               : 0;
@@ -157,10 +194,25 @@ static void control_handler(struct vsock_conn *c)
 			if (pages && kcall(DE_SYS_ALLOC, (long)MSGBUF, pages, 0, 0, 0)) {
 				mlog("control: no memory for a %u-byte message", hdr.len);
 				reply_status(hdr.type, hdr.seq, DE_ST_ENOMEM);
-				vsock_close(c);
-				return;
+				mode = RX_SKIP;
+				skip_left = hdr.len;
+				continue;
 			}
 			buf_pages = pages;
+			body_got = 0;
+			mode = RX_BODY;
+		}
+		if (mode == RX_SKIP) {
+			uint8_t sink[512];
+			while (skip_left) {
+				size_t n = vsock_read(
+				    c, sink, skip_left < sizeof(sink) ? skip_left : sizeof(sink));
+				if (!n)
+					return;
+				skip_left -= (uint32_t)n;
+			}
+			mode = RX_HDR;
+			continue;
 		}
 		if (body_got < hdr.len) {
 			size_t n = vsock_read(c, (uint8_t *)MSGBUF + body_off + body_got,
@@ -169,19 +221,30 @@ static void control_handler(struct vsock_conn *c)
 			if (body_got < hdr.len)
 				return;
 		}
-		control_poll_events(); /* stale events first: ids may be reused */
+		/* Events first (ids may be reused); wait while they do not fit. */
+		control_poll_events();
+		if (events_pending())
+			return;
 		dispatch((const uint8_t *)MSGBUF + body_off);
 		buf_release();
-		in_body = 0;
-		hdr_got = 0;
+		mode = RX_HDR;
 	}
+}
+
+static int events_pending(void)
+{
+	const struct de_kevent_ring *ring = (const struct de_kevent_ring *)KEVENTS;
+	return ring->tail != __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 }
 
 int control_poll_events(void)
 {
-	struct de_kevent_ring *ring = (struct de_kevent_ring *)DE_MGR_KEVENTS;
+	struct de_kevent_ring *ring = (struct de_kevent_ring *)KEVENTS;
 	int did = 0;
 	while (ring->tail != __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE)) {
+		/* Keep it in the ring until it can go out whole, after room for a reply. */
+		if (!conn || vsock_tx_space(conn) < REPLY_ROOM + EVENT_BYTES)
+			break;
 		struct de_kevent k = ring->ev[ring->tail % DE_KEVENT_SLOTS];
 		__atomic_store_n(&ring->tail, ring->tail + 1, __ATOMIC_RELEASE);
 		did = 1;
@@ -208,5 +271,6 @@ int control_start(void)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	boot_tsc = (uint64_t)hi << 32 | lo;
+	rx_reset();
 	return vsock_listen(DE_PORT_CONTROL, control_handler);
 }

@@ -6,7 +6,10 @@
 #include <stdint.h>
 
 int control_start(void);
-/* Reports enclaves the kernel saw stop; returns non-zero if it did work. */
+/*
+ * Reports enclaves the kernel saw stop, while the connection has room (the
+ * rest stays in the kernel's ring); returns non-zero if it did work.
+ */
 int control_poll_events(void);
 
 #endif
