@@ -62,6 +62,20 @@ function(de_musl_program target)
   target_link_libraries(${target} PRIVATE ${DE_MUSL_LIB}/libc.a ${DE_LIBGCC} ${DE_MUSL_LIB}/crtn.o)
 endfunction()
 
+# BearSSL (libbearssl-dev): the static library is position-independent, so
+# the manager (static-pie, musl) links it. Its headers are copied to a
+# directory of their own: the manager builds with -nostdinc against musl's
+# headers and must not see the rest of /usr/include.
+set(DE_BEARSSL_LIB /usr/lib/x86_64-linux-gnu/libbearssl.a)
+set(DE_BEARSSL_INC ${PROJECT_BINARY_DIR}/bearssl-include)
+if(NOT EXISTS ${DE_BEARSSL_LIB} OR NOT EXISTS /usr/include/bearssl.h)
+  message(FATAL_ERROR "BearSSL is missing: install libbearssl-dev (scripts/setup.sh does)")
+endif()
+file(COPY /usr/include/bearssl.h DESTINATION ${DE_BEARSSL_INC})
+if(IS_DIRECTORY /usr/include/bearssl)
+  file(COPY /usr/include/bearssl DESTINATION ${DE_BEARSSL_INC})
+endif()
+
 # de_evm_image(<output> KERNEL <target> MANAGER <target>): builds an image.
 function(de_evm_image output)
   cmake_parse_arguments(I "" "KERNEL;MANAGER;TARGET" "" ${ARGN})

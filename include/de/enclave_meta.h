@@ -128,6 +128,9 @@ uint32_t de_err_to_sgx(enum de_err err);
 /* Name of an error, e.g. "SGX_ERROR_INVALID_METADATA". */
 const char *de_err_name(enum de_err err);
 
+/* Name of an SGX status code this code produces; "SGX_ERROR_UNEXPECTED" else. */
+const char *de_sgx_name(uint32_t sgx);
+
 enum de_reason {
 	DE_R_NONE = 0,
 	/* ELF (DE_ERR_INVALID_ENCLAVE) */

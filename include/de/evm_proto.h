@@ -21,7 +21,7 @@
 #define DE_PORT_CONTROL 2u
 
 #define DE_MSG_MAGIC    0x4d454444u /* "DDEM" */
-#define DE_MSG_VERSION  1u
+#define DE_MSG_VERSION  2u
 #define DE_MSG_MAX_LEN  (64u << 20) /* largest payload: an enclave image */
 #define DE_MSG_REPLY    0x8000u
 #define DE_MAX_ENCLAVES 64u
@@ -58,6 +58,7 @@ enum de_msg_status {
 	DE_ST_EPROTO = 71, /* bad magic/version/type/length */
 	DE_ST_ENOSYS = 38, /* unknown request type */
 	DE_ST_EIO = 5,     /* the CPU's random number generator failed */
+	DE_ST_EPERM = 1,   /* the image failed verification (sgx_status says how) */
 };
 
 struct de_reply_status {
@@ -86,11 +87,33 @@ struct de_req_load {
 	char name[DE_ENCLAVE_NAME]; /* NUL-padded, for LIST */
 };
 
+/*
+ * The enclave's identity, from its verified SIGSTRUCT and the MRENCLAVE the
+ * manager computed while loading (equal to the signed one, or no load).
+ */
+struct de_identity {
+	uint8_t mrenclave[32];
+	uint8_t mrsigner[32]; /* SHA-256 of the signer's modulus */
+	uint64_t attributes;  /* SGX ATTRIBUTES.FLAGS as signed (DEBUG = bit 1) */
+	uint64_t xfrm;
+	uint32_t misc_select;
+	uint16_t isv_prod_id;
+	uint16_t isv_svn;
+};
+
 struct de_reply_load {
 	int32_t status;
 	uint32_t id;   /* enclave id, 1 .. */
 	uint64_t base; /* where the image was loaded in the enclave's address space */
 	uint64_t size; /* bytes of EVM memory the enclave holds */
+	/*
+	 * A refused image: the SGX status (sgx_error.h values, e.g.
+	 * SGX_ERROR_INVALID_SIGNATURE 0x2003) and the reason (enum de_reason,
+	 * include/de/enclave_meta.h). 0 when loaded.
+	 */
+	uint32_t sgx_status;
+	uint32_t reason;
+	struct de_identity identity; /* when loaded */
 };
 
 /* ATTACH_WINDOW: map guest-physical [gpa, gpa+size) at va in enclave id. */
@@ -126,6 +149,7 @@ struct de_list_entry {
 	int64_t exit_code;     /* EXITED: the exit status */
 	uint32_t fault_vector; /* CRASHED: the exception vector */
 	uint32_t reserved;     /* zero */
+	struct de_identity identity;
 };
 
 /* LIST reply: this struct, then count de_list_entry. */
@@ -156,10 +180,11 @@ struct de_event_enclave {
 
 _Static_assert(sizeof(struct de_msg_hdr) == 16, "header layout");
 _Static_assert(sizeof(struct de_req_load) == 72, "load layout");
-_Static_assert(sizeof(struct de_reply_load) == 24, "load reply layout");
+_Static_assert(sizeof(struct de_identity) == 88, "identity layout");
+_Static_assert(sizeof(struct de_reply_load) == 120, "load reply layout");
 _Static_assert(sizeof(struct de_req_window) == 32, "window layout");
 _Static_assert(sizeof(struct de_req_enclave) == 16, "enclave request layout");
-_Static_assert(sizeof(struct de_list_entry) == 80, "list entry layout");
+_Static_assert(sizeof(struct de_list_entry) == 168, "list entry layout");
 _Static_assert(sizeof(struct de_reply_stats) == 48, "stats layout");
 _Static_assert(sizeof(struct de_event_enclave) == 48, "event layout");
 

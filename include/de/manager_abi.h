@@ -39,6 +39,7 @@
 #define DE_AT_PHNUM  5
 #define DE_AT_PAGESZ 6
 #define DE_AT_ENTRY  9
+#define DE_AT_RANDOM 25 /* 16 random bytes (musl seeds its stack canary from them) */
 
 /* DE auxv types. */
 #define DE_AT_DE_BOOTINFO      0x4de1

@@ -27,6 +27,14 @@ const char *de_err_name(enum de_err err)
 	return err_table[err].name;
 }
 
+const char *de_sgx_name(uint32_t sgx)
+{
+	for (unsigned i = 0; i < sizeof(err_table) / sizeof(err_table[0]); i++)
+		if (err_table[i].sgx == sgx)
+			return err_table[i].name;
+	return "SGX_ERROR_UNEXPECTED";
+}
+
 static const char *const reason_text[DE_R_COUNT] = {
     [DE_R_NONE] = "no error",
     [DE_R_FILE_TOO_SMALL] = "the file is too small to be an ELF64 enclave (truncated?)",

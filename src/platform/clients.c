@@ -25,6 +25,7 @@
 
 #include "service.h"
 #include "util/log.h"
+#include "de/enclave_meta.h"
 #include "de/evm_proto_codec.h"
 
 #define OUT_MAX (1u << 20) /* responses a client may leave unread */
@@ -582,6 +583,27 @@ static const char *state_name(uint32_t st)
 	}
 }
 
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Adds the enclave's identity: mrenclave, mrsigner, attributes, ISV fields. */
+static void identity_json(json_t *o, const struct de_identity *id)
+{
+	char h[65];
+	hex(h, id->mrenclave, 32);
+	json_object_set_new(o, "mrenclave", json_string(h));
+	hex(h, id->mrsigner, 32);
+	json_object_set_new(o, "mrsigner", json_string(h));
+	json_object_set_new(o, "attributes", json_integer((json_int_t)id->attributes));
+	json_object_set_new(o, "xfrm", json_integer((json_int_t)id->xfrm));
+	json_object_set_new(o, "misc_select", json_integer(id->misc_select));
+	json_object_set_new(o, "isv_prod_id", json_integer(id->isv_prod_id));
+	json_object_set_new(o, "isv_svn", json_integer(id->isv_svn));
+}
+
 static char *list_json(const uint8_t *payload, uint32_t len)
 {
 	struct de_reply_list head;
@@ -601,6 +623,8 @@ static char *list_json(const uint8_t *payload, uint32_t len)
 		if (o && e.state == DE_ENC_CRASHED)
 			json_object_set_new(o, "fault_vector",
 			                    json_integer((json_int_t)e.fault_vector));
+		if (o)
+			identity_json(o, &e.identity);
 		json_array_append_new(arr, o);
 	}
 	json_t *o = json_pack("{s:o}", "enclaves", arr);
@@ -713,9 +737,17 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 		} else if (status == DE_ST_OK && !c) {
 			destroy_enclave(s, l->id); /* its application went away meanwhile */
 		} else if (status == DE_ST_OK) {
+			char mr[65];
+			hex(mr, l->identity.mrenclave, 32);
 			c->owned |= 1ull << (l->id - 1);
-			log_msg(LOG_LVL_INFO, "enclave %u loaded for pid %d (%llu KiB)", l->id,
-			        (int)c->pid, (unsigned long long)(l->size >> 10));
+			log_msg(LOG_LVL_INFO,
+			        "enclave %u loaded for pid %d (%llu KiB, MRENCLAVE %s)", l->id,
+			        (int)c->pid, (unsigned long long)(l->size >> 10), mr);
+		} else if (c && l->sgx_status) {
+			log_msg(LOG_LVL_WARN, "enclave image from pid %d refused: %s: %s",
+			        (int)c->pid, de_sgx_name(l->sgx_status),
+			        l->reason < DE_R_COUNT ? de_reason_text((enum de_reason)l->reason)
+			                               : "(unknown reason)");
 		}
 		if (c)
 			send_raw(c, DE_CTL_OK, l, sizeof(*l));

@@ -40,6 +40,7 @@
 #include <jansson.h>
 
 #include "de/control.h"
+#include "de/enclave_meta.h"
 #include "de/evm_proto.h"
 #include "de/manager_abi.h"
 
@@ -163,8 +164,16 @@ static uint32_t load(int fd, const char *path, int debug, uint64_t heap)
 	free(p);
 	free(img);
 	if (rep.status) {
-		printf("load %s: refused with status %d\n", path, rep.status);
+		printf("load %s: refused with status %d: %s: %s\n", path, rep.status,
+		       de_sgx_name(rep.sgx_status),
+		       rep.reason < DE_R_COUNT ? de_reason_text((enum de_reason)rep.reason) : "?");
 		exit(2);
+	}
+	if (getenv("ENCLAVE_CLIENT_IDENTITY")) { /* MRENCLAVE as loaded, for the tests */
+		printf("loaded %s: mrenclave ", path);
+		for (int i = 0; i < 32; i++)
+			printf("%02x", rep.identity.mrenclave[i]);
+		printf("\n");
 	}
 	return rep.id;
 }

@@ -35,6 +35,70 @@ pass "4 MiB enclave load + destroy: median $median ms"
 	fail "400 load/destroy cycles leaked: $warm_free free pages before, $(free_pages) after"
 pass "400 load/destroy cycles: free pages back to $warm_free"
 
+# ---- verified loading -----------------------------------------------------------
+# Refusals: client FILE[:ARG] [--debug] -> "SGX_ERROR_..." from enclave_client.
+refused_with() {
+	local want=$1 file=$2 out
+	shift 2
+	out=$(client "$@" --run "$file" 2>&1) && fail "$file was loaded: $out"
+	echo "$out" | grep -q "refused with status [0-9]*: $want:" ||
+		fail "$file: expected $want, got: $out"
+}
+# flip FILE OFFSET: xor one byte with 0xff.
+flip() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %03o $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+sec_off() {
+	local h
+	h=$(readelf -SW "$1" | awk -v s="$2" '{ for (i = 1; i <= NF; i++) if ($i == s) print $(i + 3) }')
+	[ -n "$h" ] || fail "$1 has no section $2"
+	echo $((16#$h))
+}
+u32_at() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+
+refused_with SGX_ERROR_INVALID_METADATA "$E/unsigned/hello.elf"
+refused_with SGX_ERROR_NDEBUG_ENCLAVE "$E/hello_nodebug.elf" --debug
+out=$(client --run "$E/hello_nodebug.elf:4") || fail "production launch: $out"
+echo "$out" | grep -q "exited 4$" || fail "production launch of a DisableDebug enclave: $out"
+meta=$(sec_off "$E/hello.elf" .de_metadata)
+layout=$((meta + $(u32_at "$E/hello.elf" $((meta + 12)))))
+css=$((meta + $(u32_at "$E/hello.elf" $((meta + 32)))))
+for case in "code:$(($(sec_off "$E/hello.elf" .text) + 64)):SGX_ERROR_INVALID_ENCLAVE" \
+	"data:$(($(sec_off "$E/hello.elf" .data) + 8)):SGX_ERROR_INVALID_ENCLAVE" \
+	"metadata:$meta:SGX_ERROR_INVALID_METADATA" \
+	"layout:$((layout + 8)):SGX_ERROR_INVALID_METADATA" \
+	"mrenclave:$((css + 960)):SGX_ERROR_INVALID_SIGNATURE" \
+	"signature:$((css + 516 + 100)):SGX_ERROR_INVALID_SIGNATURE"; do
+	IFS=: read -r what off want <<<"$case"
+	cp "$E/hello.elf" "$WORK/flipped.elf"
+	flip "$WORK/flipped.elf" "$off"
+	refused_with "$want" "$WORK/flipped.elf"
+done
+size=$(stat -c %s "$E/hello.elf")
+head -c $((size - 100)) "$E/hello.elf" >"$WORK/short.elf"
+refused_with SGX_ERROR_INVALID_ENCLAVE "$WORK/short.elf"
+{ cat "$E/hello.elf"; printf 'extra'; } >"$WORK/long.elf"
+refused_with SGX_ERROR_INVALID_ENCLAVE "$WORK/long.elf"
+# More than the EVM has: a heap of 128 MiB committed at load.
+cat >"$WORK/huge.xml" <<'XML'
+<EnclaveConfiguration>
+  <HeapMaxSize>0x8000000</HeapMaxSize>
+  <HeapInitSize>0x8000000</HeapInitSize>
+</EnclaveConfiguration>
+XML
+"$DE_BIN/de_sign" sign -enclave "$E/unsigned/hello.elf" -key "$DE_TEST_KEY" -config "$WORK/huge.xml" \
+	-out "$WORK/huge.elf" >/dev/null || fail "cannot sign the huge enclave"
+refused_with SGX_ERROR_OUT_OF_EPC "$WORK/huge.elf"
+# The MRENCLAVE the manager computed is the one de_sign signed.
+signed=$("$DE_BIN/de_sign" dump -enclave "$E/hello.elf" -dumpfile "$WORK/dump.txt" >/dev/null &&
+	awk '/^mrenclave: / { print $2 }' "$WORK/dump.txt")
+[ ${#signed} = 64 ] || fail "de_sign dump printed no MRENCLAVE"
+out=$(ENCLAVE_CLIENT_IDENTITY=1 client --run "$E/hello.elf:1") || fail "identity: $out"
+echo "$out" | grep -q "mrenclave $signed$" || fail "the manager's MRENCLAVE differs from de_sign's $signed: $out"
+pass "signed enclaves load; unsigned, tampered (code, data, metadata, layout, MRENCLAVE, signature), truncated, oversized, debug-launched production and too-large ones are refused with SGX codes; MRENCLAVE matches de_sign"
+
 # ---- musl programs ------------------------------------------------------------
 out=$(client --debug --run "$E/hello.elf:7" --run "$E/threads.elf" --run "$E/big.elf") ||
 	fail "hello/threads/big: $out"
@@ -103,16 +167,19 @@ holder=$!
 exec 9>"$fifo"
 for _ in $(seq 200); do grep -q "exited 5" "$WORK/hold.out" && break; sleep 0.05; done
 json=$(dectl enclaves --json)
-echo "$json" | jq -e --argjson pid "$holder" \
-	'.enclaves | any(.owner_pid == $pid and .state == "exited" and .exit_code == 5 and .name == "hello.elf")' \
+echo "$json" | jq -e --argjson pid "$holder" --arg mr "$signed" \
+	'.enclaves | any(.owner_pid == $pid and .state == "exited" and .exit_code == 5 and
+	  .name == "hello.elf" and .mrenclave == $mr and (.mrsigner | length) == 64 and
+	  .isv_prod_id == 32343 and .isv_svn == 3)' \
 	>/dev/null || fail "dectl enclaves does not show the exited enclave of pid $holder: $json"
 dectl enclaves | grep -q "exit 5 *hello.elf" || fail "dectl enclaves table: $(dectl enclaves)"
+dectl enclaves | grep -q "mrenclave $signed" || fail "dectl enclaves shows no MRENCLAVE: $(dectl enclaves)"
 exec 9>&-
 wait "$holder" || fail "holder failed: $(cat "$WORK/hold.out")"
 for _ in $(seq 100); do [ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break; sleep 0.05; done
 [ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] ||
 	fail "the enclave outlived its application: $(dectl enclaves)"
-pass "dectl enclaves lists owner, state and exit status; enclaves go with their application"
+pass "dectl enclaves lists owner, state, exit status, MRENCLAVE, MRSIGNER and ISV fields; enclaves go with their application"
 
 # ---- malformed requests ------------------------------------------------------------
 out=$(client --malformed) || fail "malformed requests: $out"

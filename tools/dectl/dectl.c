@@ -38,9 +38,12 @@ static void usage(FILE *out)
 	      "  enclaves [--json] list the enclaves loaded in the EVM: id, state (loaded,\n"
 	      "                   running, exited, crashed), owner pid, size, threads,\n"
 	      "                   windows and name; the exit status of exited enclaves and\n"
-	      "                   the exception vector of crashed ones. --json prints\n"
+	      "                   the exception vector of crashed ones; then each one's\n"
+	      "                   MRENCLAVE and MRSIGNER. --json prints\n"
 	      "                   {\"enclaves\": [{id, state, owner_pid, size, threads,\n"
-	      "                   windows, name, exit_code | fault_vector}]}.\n"
+	      "                   windows, name, exit_code | fault_vector, mrenclave,\n"
+	      "                   mrsigner, attributes, xfrm, misc_select, isv_prod_id,\n"
+	      "                   isv_svn}]}.\n"
 	      "  stats [--json]   show the EVM's memory (free and total pages) and counters:\n"
 	      "                   enclaves loaded now, loads, destroys and faults since\n"
 	      "                   boot, shared windows. --json prints one JSON object with\n"
@@ -191,6 +194,10 @@ static int print_enclaves(const char *json)
 		       (long long)json_integer_value(json_object_get(e, "threads")),
 		       (long long)json_integer_value(json_object_get(e, "windows")), result,
 		       json_string_value(json_object_get(e, "name")));
+		const char *mre = json_string_value(json_object_get(e, "mrenclave"));
+		const char *mrs = json_string_value(json_object_get(e, "mrsigner"));
+		if (mre && mrs)
+			printf("     mrenclave %s\n     mrsigner  %s\n", mre, mrs);
 	}
 	if (!json_array_size(arr))
 		printf("(no enclaves)\n");

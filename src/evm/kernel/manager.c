@@ -77,6 +77,16 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	uint64_t name_va = DE_MGR_STACK_TOP - 16;
 	char *name = (char *)(top_pa + PAGE_SIZE - 16);
 	name[0] = 'm', name[1] = 'g', name[2] = 'r', name[3] = 0;
+	/* AT_RANDOM: 16 bytes below the name. */
+	uint64_t rnd_va = DE_MGR_STACK_TOP - 32;
+	uint64_t *rnd = (uint64_t *)(top_pa + PAGE_SIZE - 32);
+	for (int i = 0; i < 2; i++) {
+		unsigned char ok = 0;
+		for (int tries = 0; tries < 100 && !ok; tries++)
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(rnd[i]), "=qm"(ok) : : "cc");
+		if (!ok)
+			fatal(DE_FATAL_ASSERT, __LINE__, 0, 0, 0); /* no randomness: stop */
+	}
 
 	const uint64_t aux[][2] = {
 	    {DE_AT_PHDR, DE_MGR_BASE + m->phdr},
@@ -84,6 +94,7 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	    {DE_AT_PHNUM, m->phnum},
 	    {DE_AT_PAGESZ, PAGE_SIZE},
 	    {DE_AT_ENTRY, DE_MGR_BASE + m->entry},
+	    {DE_AT_RANDOM, rnd_va},
 	    {DE_AT_DE_BOOTINFO, DE_MGR_BOOTINFO},
 	    {DE_AT_DE_VSOCK_MMIO, DE_MGR_VSOCK_MMIO},
 	    {DE_AT_DE_PLATFORM_MMIO, DE_MGR_PLATFORM_MMIO},
@@ -92,7 +103,7 @@ _Noreturn void manager_start(const struct de_bootinfo *bi, struct percpu *pc)
 	    {0, 0},
 	};
 	uint64_t words = 4 + 2 * (sizeof(aux) / sizeof(aux[0]));
-	uint64_t sp = (name_va - words * 8) & ~15ull;
+	uint64_t sp = (rnd_va - words * 8) & ~15ull;
 	stack_block = (uint64_t *)(top_pa + (sp - (DE_MGR_STACK_TOP - PAGE_SIZE)));
 	uint64_t *w = stack_block;
 	*w++ = 1;       /* argc */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The enclave loader. The image is parsed with the shared, bounds-checked
- * ELF parser (src/common); each segment is assembled in the manager's
- * scratch memory at native speed and then given to the enclave's space
- * with its own permissions (W^X is checked by the parser and the kernel).
- * Every page the kernel hands out is zero, so nothing is left over from an
+ * The enclave loader. A signed image is verified first, with the same
+ * bounds-checked code de_sign uses (src/common) and BearSSL: metadata and
+ * ELF parse, SIGSTRUCT format, RSA signature, debug policy, and MRENCLAVE
+ * recomputed over exactly the bytes that will be mapped. Only then is each
+ * segment given to the enclave's space with its own permissions (W^X is
+ * checked by the parser and the kernel), the heap sized as signed. Every
+ * page the kernel hands out is zero, so nothing is left over from an
  * earlier enclave.
  */
 #include <string.h>
@@ -12,7 +14,9 @@
 #include "enclave.h"
 #include "kernel_calls.h"
 #include "manager.h"
+#include "br_crypto.h"
 #include "de/enclave_meta.h"
+#include "de/measure.h"
 #include "de/kernel_abi.h"
 #include "de/manager_abi.h"
 
@@ -113,47 +117,85 @@ static int can_zero_copy(const struct de_elf *elf)
 	return 1;
 }
 
+/* The SGX-style verification of a signed image, with BearSSL. */
+static enum de_err verify(struct de_enclave *enc, const uint8_t *image, uint64_t len, int debug,
+                          struct de_verify_result *res, struct de_diag *diag)
+{
+	static uint8_t page[PAGE]; /* the verifier's scratch page */
+	br_sha256_context sha;
+	struct de_crypto crypto = {
+	    .sha256 = &de_br_sha256_ops,
+	    .sha256_ctx = &sha,
+	    .rsa = &de_br_rsa_ops,
+	};
+	/* mem_limit 0: the platform's limit; what must be committed is checked below. */
+	return de_enclave_verify(enc, image, len, 0, debug, &crypto, page, res, diag);
+}
+
+static int refuse(struct de_reply_load *out, enum de_err err, const struct de_diag *diag)
+{
+	out->sgx_status = de_err_to_sgx(err);
+	out->reason = (uint32_t)diag->reason;
+	mlog("enclave refused: %s (reason %u)", de_err_name(err), (unsigned)diag->reason);
+	return err == DE_ERR_OUT_OF_EPC ? DE_ST_ENOMEM : DE_ST_EPERM;
+}
+
 int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t len,
                  struct de_reply_load *out)
 {
-	struct de_elf elf;
+	static struct de_enclave enc; /* large: keep it off the stack */
+	struct de_verify_result vr;
 	struct de_diag diag;
 	struct enclave *e = NULL;
 	long rc;
 
 	memset(out, 0, sizeof(*out));
-	if (req->heap_size > MAX_HEAP || req->stack_size > MAX_STACK || !req->stack_size)
-		return DE_ST_EINVAL;
 	memset(&diag, 0, sizeof(diag));
-	if (de_elf_parse(&elf, image, len, &diag) != DE_OK || elf.nloads == 0 ||
-	    elf.image_size > ENCLAVE_SPAN / 4)
-		return DE_ST_ENOEXEC;
+	int debug = (req->flags & DE_LOAD_DEBUG) != 0;
+	enum de_err err = verify(&enc, image, len, debug, &vr, &diag);
+	if (err != DE_OK)
+		return refuse(out, err, &diag);
+
+	/* What the signed layout needs now: the image, the heap's initial size, one stack. */
+	const struct de_layout_params *p = &enc.params;
+	uint64_t commit = enc.elf.image_size / PAGE + p->heap_init_size / PAGE +
+	                  p->stack_max_size / PAGE + 64; /* page tables and slack */
+	uint64_t free_pages = (uint64_t)kcall(DE_SYS_MEMINFO, 0, 0, 0, 0, 0);
+	if (p->heap_max_size > MAX_HEAP || p->stack_max_size > MAX_STACK ||
+	    enc.elf.image_size > ENCLAVE_SPAN / 4 || commit > free_pages) {
+		diag.reason = DE_R_NONE;
+		return refuse(out, DE_ERR_OUT_OF_EPC, &diag);
+	}
 	for (uint32_t i = 0; i < DE_MAX_ENCLAVES && !e; i++)
 		if (!enclaves[i].id)
 			e = &enclaves[i];
 	if (!e)
 		return DE_ST_ENOSPC;
 
-	rc = kcall(DE_SYS_SPACE_CREATE, (req->flags & DE_LOAD_DEBUG) ? DE_SPACE_DEBUG : 0, 0, 0, 0,
-	           0);
+	rc = kcall(DE_SYS_SPACE_CREATE, debug ? DE_SPACE_DEBUG : 0, 0, 0, 0, 0);
 	if (rc < 0)
 		return status_of(rc);
 	uint32_t id = (uint32_t)rc;
 
-	int zero_copy = can_zero_copy(&elf);
-	for (uint32_t i = 0; i < elf.nloads; i++) {
-		rc = load_segment(id, &elf, &elf.loads[i], zero_copy);
+	const struct de_elf *elf = &enc.elf;
+	int zero_copy = can_zero_copy(elf);
+	for (uint32_t i = 0; i < elf->nloads; i++) {
+		rc = load_segment(id, elf, &elf->loads[i], zero_copy);
 		if (rc)
 			goto fail;
 	}
-	/* brk and mmap share the heap quota; a guard page separates regions. */
-	uint64_t image_end = ENCLAVE_BASE + elf.image_size;
+	/*
+	 * The heap is the layout's HEAP region (HeapMaxSize right after the
+	 * guard page that follows the image); brk and mmap share its quota.
+	 */
+	uint64_t image_end = ENCLAVE_BASE + elf->image_size;
+	uint64_t heap = p->heap_max_size;
 	struct de_space_layout layout = {
 	    .brk_base = image_end + PAGE,
-	    .brk_max = image_end + PAGE + req->heap_size,
-	    .mmap_base = image_end + 2 * PAGE + req->heap_size,
+	    .brk_max = image_end + PAGE + heap,
+	    .mmap_base = image_end + 2 * PAGE + heap,
 	    .mmap_max = ENCLAVE_STACK_TOP - MAX_STACK - PAGE,
-	    .quota_pages = req->heap_size / PAGE,
+	    .quota_pages = heap / PAGE,
 	};
 	rc = kcall(DE_SYS_SPACE_LAYOUT, id, (long)&layout, 0, 0, 0);
 	if (rc)
@@ -163,14 +205,24 @@ int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t l
 	    .id = id,
 	    .state = DE_ENC_LOADED,
 	    .owner_pid = req->owner_pid,
-	    .image_pages = elf.image_size / PAGE,
-	    .stack_pages = req->stack_size / PAGE,
-	    .heap_pages = req->heap_size / PAGE,
-	    .entry = elf.entry,
-	    .phoff = elf.phoff,
-	    .phnum = elf.phnum,
+	    .image_pages = elf->image_size / PAGE,
+	    .stack_pages = p->stack_max_size / PAGE,
+	    .heap_pages = heap / PAGE,
+	    .entry = elf->entry,
+	    .phoff = elf->phoff,
+	    .phnum = elf->phnum,
 	    .flags = req->flags,
+	    .identity =
+	        {
+	            .attributes = enc.sigstruct.attributes.flags,
+	            .xfrm = enc.sigstruct.attributes.xfrm,
+	            .misc_select = enc.sigstruct.misc_select,
+	            .isv_prod_id = enc.sigstruct.isv_prod_id,
+	            .isv_svn = enc.sigstruct.isv_svn,
+	        },
 	};
+	memcpy(e->identity.mrenclave, vr.mrenclave, sizeof(vr.mrenclave));
+	memcpy(e->identity.mrsigner, vr.mrsigner, sizeof(vr.mrsigner));
 	memcpy(e->name, req->name, sizeof(e->name));
 	e->name[sizeof(e->name) - 1] = 0;
 	nr_loads++;
@@ -178,6 +230,7 @@ int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t l
 	out->id = id;
 	out->base = ENCLAVE_BASE;
 	out->size = (e->image_pages + e->stack_pages) * PAGE;
+	out->identity = e->identity;
 	return DE_ST_OK;
 fail:
 	kcall(DE_SYS_SPACE_DESTROY, id, 0, 0, 0, 0);
@@ -316,6 +369,7 @@ uint32_t enclave_list(struct de_list_entry *out, uint32_t max)
 		    .windows = e->windows,
 		    .exit_code = e->exit_code,
 		    .fault_vector = e->fault_vector,
+		    .identity = e->identity,
 		};
 		memcpy(out[n].name, e->name, sizeof(out[n].name));
 		n++;

@@ -25,6 +25,7 @@ struct enclave {
 	uint32_t flags;
 	uint32_t windows;
 	int64_t exit_code;
+	struct de_identity identity; /* from the verified SIGSTRUCT and MRENCLAVE */
 	uint32_t fault_vector;
 	char name[DE_ENCLAVE_NAME];
 };

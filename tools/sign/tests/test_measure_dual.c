@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bearssl_crypto.h"
+#include "br_crypto.h"
 #include "fileio.h"
 #include "ossl.h"
 

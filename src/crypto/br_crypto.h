@@ -1,10 +1,10 @@
 /*
  * BearSSL implementations of struct de_sha256_ops and struct de_rsa_ops:
- * what the EVM manager plugs into the shared verifier. Used here by the
- * host tests to prove both crypto back ends give the same results.
+ * what the EVM manager plugs into the shared verifier (src/common). The
+ * de_sign tests use them too, to prove both crypto back ends agree.
  */
-#ifndef DE_SIGN_TEST_BEARSSL_CRYPTO_H
-#define DE_SIGN_TEST_BEARSSL_CRYPTO_H
+#ifndef DE_CRYPTO_BR_CRYPTO_H
+#define DE_CRYPTO_BR_CRYPTO_H
 
 #include <bearssl.h>
 

@@ -1,7 +1,7 @@
 /* BearSSL SHA-256 and RSA PKCS#1 v1.5 verification for the shared verifier. */
 #include <string.h>
 
-#include "bearssl_crypto.h"
+#include "br_crypto.h"
 
 static void sha_init(void *ctx)
 {
