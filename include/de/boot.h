@@ -72,6 +72,7 @@ _Static_assert(sizeof(struct de_image_header) == 224, "image header layout");
 #define DE_MAX_WINDOWS     64u
 #define DE_MAX_VCPUS       64u
 #define DE_MAX_MEM_REGIONS 8u
+#define DE_MAX_MEMORY_MIB  122880u /* the boot page tables cover 124 GiB of addresses */
 
 /* ---- boot info ---------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "de/boot.h"
 
 #define MAX_FILE 65536
 #define MAX_LINE 190 /* below inih's INI_MAX_LINE so it never splits a line */
@@ -102,10 +103,12 @@ static int k_cpu_list(struct de_config *c, const char *v, char *why, size_t n)
 
 static int k_memory(struct de_config *c, const char *v, char *why, size_t n)
 {
-	if (parse_u64(v, 16, 1ull << 19, &c->memory_mib)) {
-		snprintf(why, n,
-		         "memory_mib must be a whole number of MiB from 16 to 524288, not \"%s\"",
-		         v);
+	/* The boot page tables map the first 124 GiB of guest-physical space. */
+	if (parse_u64(v, 16, DE_MAX_MEMORY_MIB, &c->memory_mib)) {
+		snprintf(
+		    why, n,
+		    "memory_mib must be a whole number of MiB from 16 to %u (120 GiB), not \"%s\"",
+		    DE_MAX_MEMORY_MIB, v);
 		return -1;
 	}
 	return 0;

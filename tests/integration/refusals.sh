@@ -51,8 +51,10 @@ echo 1,3 >"$fake/cpu3/topology/thread_siblings_list"
 write_config "$c" "cpu_list = 1-2"
 expect_refusal "hyperthread siblings" "cpu_list = 1-2 would leave the host without a whole physical core" "$c" DE_SYSFS_CPU_DIR="$fake"
 
-write_config "$c" "memory_mib = 500000"
-expect_refusal "too much memory" "memory_mib = 500000 is more than this host can give" "$c"
+write_config "$c" "memory_mib = 122880"
+expect_refusal "too much memory" "memory_mib = 122880 is more than this host can give" "$c"
+write_config "$c" "memory_mib = 122881"
+expect_refusal "memory beyond the boot page tables" "memory_mib must be a whole number of MiB from 16 to 122880" "$c"
 
 write_config "$c" "image = $WORK/missing.bin"
 expect_refusal "missing image" "cannot open image $WORK/missing.bin" "$c"

@@ -72,6 +72,7 @@ static void rejects(void **state)
 	    {"cpu_count = 1x\n", "cpu_count must be"},
 	    {"cpu_count = 99999999999999999999999\n", "cpu_count must be"},
 	    {"memory_mib = 8\n", "memory_mib must be"},
+	    {"memory_mib = 122881\n", "memory_mib must be"},
 	    {"memory_mib =\n", "memory_mib must be"},
 	    {"debug = 2\n", "debug must be true or false"},
 	    {"image = relative.bin\n", "image must be an absolute path"},

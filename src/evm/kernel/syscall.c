@@ -645,7 +645,7 @@ static const syscall_fn manager_table[] = {
     [DE_SYS_SPACE_INFO - 0x1000] = de_space_info,
 };
 
-#define RFLAGS_USER_MASK 0x0cd5ull /* CF PF AF ZF SF TF DF OF */
+#define RFLAGS_USER_MASK 0x0cd5ull /* CF PF AF ZF SF DF OF (never TF) */
 #define RFLAGS_FIXED     0x0202ull /* bit 1, IF */
 
 void syscall_handler(struct frame *f)
