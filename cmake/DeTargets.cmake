@@ -47,7 +47,10 @@ set(DE_MUSL_INC /usr/include/x86_64-linux-musl)
 set(DE_MUSL_LIB /usr/lib/x86_64-linux-musl)
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name
                 OUTPUT_VARIABLE DE_LIBGCC OUTPUT_STRIP_TRAILING_WHITESPACE)
-function(de_musl_program target)
+# de_musl_objects(<target>): compile a target's C files against musl's
+# headers, position independent, as code linked into enclaves (and the
+# manager) must be; for static libraries such as the trusted runtime.
+function(de_musl_objects target)
   foreach(f ${DE_MUSL_LIB}/rcrt1.o ${DE_MUSL_LIB}/libc.a ${DE_MUSL_INC}/stdio.h)
     if(NOT EXISTS ${f})
       message(FATAL_ERROR "${f} is missing: install musl-dev (scripts/setup.sh does)")
@@ -56,6 +59,10 @@ function(de_musl_program target)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
   target_compile_options(${target} PRIVATE ${DE_WARNINGS} -D_GNU_SOURCE
     -nostdinc -isystem ${DE_MUSL_INC} -fPIE -O2 -fno-stack-protector -fcf-protection=none)
+endfunction()
+
+function(de_musl_program target)
+  de_musl_objects(${target})
   target_link_options(${target} PRIVATE
     -static-pie -nostdlib -Wl,-z,separate-code -Wl,-z,max-page-size=4096
     -Wl,--build-id=none -Wl,-z,noexecstack ${DE_MUSL_LIB}/rcrt1.o ${DE_MUSL_LIB}/crti.o)

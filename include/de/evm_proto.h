@@ -114,6 +114,8 @@ struct de_reply_load {
 	uint32_t sgx_status;
 	uint32_t reason;
 	struct de_identity identity; /* when loaded */
+	uint32_t tcs_num;            /* when loaded: TCSNum as signed (call slots to make) */
+	uint32_t reserved;           /* zero */
 };
 
 /* ATTACH_WINDOW: map guest-physical [gpa, gpa+size) at va in enclave id. */
@@ -181,7 +183,7 @@ struct de_event_enclave {
 _Static_assert(sizeof(struct de_msg_hdr) == 16, "header layout");
 _Static_assert(sizeof(struct de_req_load) == 72, "load layout");
 _Static_assert(sizeof(struct de_identity) == 88, "identity layout");
-_Static_assert(sizeof(struct de_reply_load) == 120, "load reply layout");
+_Static_assert(sizeof(struct de_reply_load) == 128, "load reply layout");
 _Static_assert(sizeof(struct de_req_window) == 32, "window layout");
 _Static_assert(sizeof(struct de_req_enclave) == 16, "enclave request layout");
 _Static_assert(sizeof(struct de_list_entry) == 168, "list entry layout");

@@ -231,6 +231,7 @@ int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t l
 	out->base = ENCLAVE_BASE;
 	out->size = (e->image_pages + e->stack_pages) * PAGE;
 	out->identity = e->identity;
+	out->tcs_num = p->tcs_num;
 	return DE_ST_OK;
 fail:
 	kcall(DE_SYS_SPACE_DESTROY, id, 0, 0, 0, 0);
