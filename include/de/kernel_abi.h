@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 enum de_sys {
-	/* Block until bootinfo.event_seq != a0 or the event ring is not empty. */
+	/*
+	 * Block until bootinfo.event_seq != a0 or the event ring's head != a1
+	 * (the head the manager last saw: events it has not seen yet).
+	 */
 	DE_SYS_WAIT = 0x1000,
 	/* a0 = flags (DE_SPACE_DEBUG). Returns a space id (1..) or -errno. */
 	DE_SYS_SPACE_CREATE = 0x1001,

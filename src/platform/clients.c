@@ -28,7 +28,10 @@
 #include "de/enclave_meta.h"
 #include "de/evm_proto_codec.h"
 
-#define OUT_MAX (1u << 20) /* responses a client may leave unread */
+#define OUT_MAX      (1u << 20) /* responses a client may leave unread */
+#define OP_RECONCILE 0xff00     /* internal: a LIST after the link came back */
+
+static void reconcile(struct service *s, const uint8_t *payload, uint32_t len);
 
 /* Sends what is queued; waits for EPOLLOUT when the socket is full. */
 static void client_flush(struct client *c)
@@ -699,6 +702,10 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 	int32_t status = rep.st.status;
 
 	switch (done.op) {
+	case OP_RECONCILE:
+		if (status == DE_ST_OK)
+			reconcile(s, payload, h->len);
+		break;
 	case DE_CTL_ENCLAVES:
 	case DE_CTL_STATS: {
 		if (!c)
@@ -765,6 +772,54 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		break;
 	}
+}
+
+void relay_reconcile(struct service *s)
+{
+	uint32_t seq = mgr_link_send(&s->mgr, DE_MSG_LIST, NULL, 0, NULL, 0);
+	for (int i = 0; seq && i < MAX_PENDING; i++)
+		if (!s->pending[i].seq) {
+			s->pending[i] = (struct pending){.seq = seq,
+			                                 .client = -1,
+			                                 .op = OP_RECONCILE,
+			                                 .reply = DE_MSG_LIST | DE_MSG_REPLY,
+			                                 .window = -1};
+			break;
+		}
+	if (seq)
+		mgr_kick(s);
+}
+
+static void reconcile(struct service *s, const uint8_t *payload, uint32_t len)
+{
+	uint64_t owned = 0, listed = 0;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (s->clients[i].fd >= 0)
+			owned |= s->clients[i].owned;
+	struct de_reply_list head;
+	memcpy(&head, payload, sizeof(head));
+	for (uint32_t i = 0;
+	     i < head.count && sizeof(head) + (i + 1) * sizeof(struct de_list_entry) <= len; i++) {
+		struct de_list_entry e;
+		memcpy(&e, payload + sizeof(head) + i * sizeof(e), sizeof(e));
+		if (!e.id || e.id > 64)
+			continue;
+		listed |= 1ull << (e.id - 1);
+		if (!(owned & (1ull << (e.id - 1)))) {
+			log_msg(
+			    LOG_LVL_INFO,
+			    "destroying enclave %u: its application went away while the EVM link "
+			    "was down",
+			    e.id);
+			destroy_enclave(s, e.id);
+		}
+	}
+	/* Windows of enclaves that no longer exist are free to go. */
+	for (uint32_t id = 1; id <= 64; id++)
+		if (!(listed & (1ull << (id - 1))))
+			windows_release(s, id);
+	log_msg(LOG_LVL_INFO, "EVM control link restored");
+	s->relink_ms = 0;
 }
 
 void relay_fail_all(struct service *s)

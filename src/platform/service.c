@@ -257,8 +257,8 @@ static int on_timer(struct service *s)
 	if (s->mgr_up || !evm_running(s->evm))
 		return 0;
 	if (mgr_connect(s, err, sizeof(err)) == 0) {
-		log_msg(LOG_LVL_INFO, "EVM control link restored");
-		s->relink_ms = 0;
+		/* Confirmed (and the backoff reset) when the manager answers this. */
+		relay_reconcile(s);
 		return 0;
 	}
 	s->relink_ms = s->relink_ms ? (s->relink_ms < 2500 ? s->relink_ms * 2 : 5000) : 100;

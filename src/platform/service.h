@@ -108,6 +108,11 @@ void console_push(struct service *s, struct client *c);
 void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *payload);
 /* The manager link broke: fail every waiting request. */
 void relay_fail_all(struct service *s);
+/*
+ * After the link is restored: list the EVM's enclaves and destroy those no
+ * connection owns any more (their applications went away meanwhile).
+ */
+void relay_reconcile(struct service *s);
 /* Marks every window slot free (at start-up). */
 void windows_init(struct service *s);
 /* Unmaps every window from the service (at shutdown, after the EVM is gone). */

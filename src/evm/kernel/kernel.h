@@ -190,6 +190,7 @@ struct thread {
 	uint8_t state, wait, vcpu, timed_out;
 	uint64_t wait_addr; /* W_FUTEX: user address */
 	uint64_t wait_seq;  /* W_EVENT: event_seq seen */
+	uint32_t wait_head; /* W_EVENT: the event ring's head seen */
 	uint64_t deadline;  /* TSC; 0 = none */
 	uint64_t clear_child_tid;
 	uint64_t area; /* its save area (user %gs base); DE_THREAD_AREA_BASE + slot * stride */
@@ -236,7 +237,8 @@ extern struct percpu percpus[MAX_CPUS];
 struct percpu *this_cpu(void);
 _Noreturn void sched_start(struct percpu *pc);
 /* Blocking primitives: each saves *f and loads another thread into it. */
-int sched_wait_event(struct frame *f, uint64_t seen);
+/* Blocks until event_seq != seen or the event ring's head != head_seen. */
+int sched_wait_event(struct frame *f, uint64_t seen, uint32_t head_seen);
 int futex_wait(struct frame *f, uint64_t uaddr, uint64_t deadline);
 int futex_wake(struct space *s, uint64_t uaddr, uint32_t n);
 void sleep_until(struct frame *f, uint64_t deadline);

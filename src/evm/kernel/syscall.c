@@ -449,7 +449,7 @@ static uint64_t de_prot(uint64_t p)
 
 static int64_t de_wait(struct frame *f)
 {
-	if (sched_wait_event(f, f->rdi))
+	if (sched_wait_event(f, f->rdi, (uint32_t)f->rsi))
 		return SWITCHED;
 	return 0;
 }

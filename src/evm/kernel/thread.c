@@ -259,7 +259,7 @@ static void check_waiters(struct percpu *pc)
 	uint64_t now = tsc_now();
 	struct thread *w = event_waiter;
 	if (w && w->vcpu == pc->index &&
-	    (bootinfo->event_seq != w->wait_seq || kring->head != kring->tail)) {
+	    (bootinfo->event_seq != w->wait_seq || kring->head != w->wait_head)) {
 		event_waiter = 0;
 		make_runnable_locked(w);
 	}
@@ -400,26 +400,18 @@ int sched_drop_if_dying(struct frame *f)
 	return 1;
 }
 
-void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *fault,
-                uint64_t addr, struct frame *cur)
+/*
+ * Frees the threads of s, unlinking runnable ones; with pc, those running
+ * on other vCPUs are left for their vCPU to drop. Caller holds the lock.
+ */
+static void free_threads_locked(struct space *s, struct percpu *pc)
 {
-	struct percpu *pc = this_cpu();
-	big_lock();
-	if (s->dying) { /* being killed already (by another vCPU, or it is ending) */
-		big_unlock();
-		if (cur && sched_drop_if_dying(cur))
-			return; /* it was this vCPU's thread: the other killer frees the space */
-		while (__atomic_load_n(&s->alive, __ATOMIC_ACQUIRE))
-			__builtin_ia32_pause(); /* let the other killer finish */
-		return;
-	}
-	s->dying = 1;
 	for (uint32_t i = 0; i < MAX_THREADS; i++) {
 		struct thread *t = &threads[i];
 		if (t->state == T_FREE || t->space != s)
 			continue;
-		if (t->state == T_RUNNING && t != pc->current)
-			continue;             /* running elsewhere: its vCPU drops it (below) */
+		if (pc && t->state == T_RUNNING && t != pc->current)
+			continue;             /* running elsewhere: its vCPU drops it */
 		if (t->state == T_RUNNABLE) { /* unlink from its run queue */
 			struct percpu *q = &percpus[t->vcpu];
 			struct thread **pp = &q->rq_head, *prev = 0;
@@ -435,6 +427,23 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 			event_waiter = 0;
 		thread_free_locked(t);
 	}
+}
+
+void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame *fault,
+                uint64_t addr, struct frame *cur)
+{
+	struct percpu *pc = this_cpu();
+	big_lock();
+	if (s->dying) { /* being killed already (by another vCPU, or it is ending) */
+		big_unlock();
+		if (cur && sched_drop_if_dying(cur))
+			return; /* it was this vCPU's thread: the other killer frees the space */
+		while (__atomic_load_n(&s->alive, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause(); /* let the other killer finish */
+		return;
+	}
+	s->dying = 1;
+	free_threads_locked(s, pc);
 	big_unlock();
 	/* A destroy the manager asked for (kind 3) needs no report. */
 	if (fault)
@@ -454,6 +463,13 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 			__builtin_ia32_pause();
 		}
 	}
+	/*
+	 * A thread that was inside a system call elsewhere may have blocked
+	 * instead of dropping itself; nothing runs the space now: free the rest.
+	 */
+	big_lock();
+	free_threads_locked(s, 0);
+	big_unlock();
 	int was_current = pc->current && pc->current->state == T_FREE;
 	if (__atomic_load_n(&pc->running, __ATOMIC_ACQUIRE) == s)
 		leave_spaces(pc);
@@ -465,18 +481,19 @@ void space_kill(struct space *s, uint32_t kind, int64_t code, const struct frame
 	}
 }
 
-int sched_wait_event(struct frame *f, uint64_t seen)
+int sched_wait_event(struct frame *f, uint64_t seen, uint32_t head_seen)
 {
 	struct percpu *pc = this_cpu();
 	struct thread *cur = pc->current;
 	big_lock();
-	if (bootinfo->event_seq != seen || kring->head != kring->tail) {
+	if (bootinfo->event_seq != seen || kring->head != head_seen) {
 		big_unlock();
 		return 0;
 	}
 	cur->state = T_BLOCKED;
 	cur->wait = W_EVENT;
 	cur->wait_seq = seen;
+	cur->wait_head = head_seen;
 	event_waiter = cur;
 	big_unlock();
 	f->rax = 0;

@@ -243,8 +243,9 @@ int control_poll_events(void)
 	int did = 0;
 	while (ring->tail != __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE)) {
 		/* Keep it in the ring until it can go out whole, after room for a reply. */
-		if (!conn || vsock_tx_space(conn) < REPLY_ROOM + EVENT_BYTES)
-			break;
+		if (!conn || conn->state != VS_CONNECTED || mode == RX_CLOSED ||
+		    vsock_tx_space(conn) < REPLY_ROOM + EVENT_BYTES)
+			break; /* no controller to tell (yet): it stays in the ring */
 		struct de_kevent k = ring->ev[ring->tail % DE_KEVENT_SLOTS];
 		__atomic_store_n(&ring->tail, ring->tail + 1, __ATOMIC_RELEASE);
 		did = 1;

@@ -40,8 +40,10 @@ int main(void)
 	mlog("vsock up, cid %lu; echo on port 1", (unsigned long)env.bootinfo->guest_cid);
 
 	const volatile uint64_t *seq = &env.bootinfo->event_seq;
+	const struct de_kevent_ring *ring = (const struct de_kevent_ring *)DE_MGR_KEVENTS;
 	for (unsigned idle = 0;;) {
 		uint64_t seen = *seq;
+		uint32_t head_seen = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 		if (vsock_poll() | control_poll_events()) {
 			idle = 0;
 			continue;
@@ -51,7 +53,7 @@ int main(void)
 			continue;
 		}
 		/* Sleep in the kernel: enclave threads on this vCPU run meanwhile. */
-		kcall(DE_SYS_WAIT, (long)seen, 0, 0, 0, 0);
+		kcall(DE_SYS_WAIT, (long)seen, (long)head_seen, 0, 0, 0);
 		idle = 0;
 	}
 }
