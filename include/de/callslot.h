@@ -96,7 +96,7 @@ struct de_call_slot {
 	uint8_t pad[128 - 32];
 };
 
-_Static_assert(sizeof(struct de_window_hdr) == 80, "window header layout");
+_Static_assert(sizeof(struct de_window_hdr) == 72, "window header layout");
 _Static_assert(sizeof(struct de_call_slot) == 128, "call slot layout");
 
 /*

@@ -705,6 +705,8 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 	case OP_RECONCILE:
 		if (status == DE_ST_OK)
 			reconcile(s, payload, h->len);
+		else
+			relay_reconcile(s); /* ask again */
 		break;
 	case DE_CTL_ENCLAVES:
 	case DE_CTL_STATS: {
@@ -776,6 +778,7 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 
 void relay_reconcile(struct service *s)
 {
+	s->reconciled = false;
 	uint32_t seq = mgr_link_send(&s->mgr, DE_MSG_LIST, NULL, 0, NULL, 0);
 	for (int i = 0; seq && i < MAX_PENDING; i++)
 		if (!s->pending[i].seq) {
@@ -820,6 +823,7 @@ static void reconcile(struct service *s, const uint8_t *payload, uint32_t len)
 			windows_release(s, id);
 	log_msg(LOG_LVL_INFO, "EVM control link restored");
 	s->relink_ms = 0;
+	s->reconciled = true;
 }
 
 void relay_fail_all(struct service *s)

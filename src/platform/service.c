@@ -254,11 +254,19 @@ static int on_timer(struct service *s)
 		        READY_TIMEOUT_S);
 		return -1;
 	}
-	if (s->mgr_up || !evm_running(s->evm))
+	if (!evm_running(s->evm))
 		return 0;
+	if (s->mgr_up) {
+		if (!s->reconciled) { /* the reconcile request was lost: again */
+			relay_reconcile(s);
+			arm_timer(s, 1000);
+		}
+		return 0;
+	}
 	if (mgr_connect(s, err, sizeof(err)) == 0) {
 		/* Confirmed (and the backoff reset) when the manager answers this. */
 		relay_reconcile(s);
+		arm_timer(s, 1000); /* checks that the answer came */
 		return 0;
 	}
 	s->relink_ms = s->relink_ms ? (s->relink_ms < 2500 ? s->relink_ms * 2 : 5000) : 100;

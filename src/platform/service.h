@@ -79,7 +79,8 @@ struct service {
 	struct client clients[MAX_CLIENTS];
 	struct mgr_link mgr;
 	bool mgr_up;
-	long relink_ms; /* backoff while reconnecting to the manager */
+	long relink_ms;  /* backoff while reconnecting to the manager */
+	bool reconciled; /* after a reconnect: orphaned enclaves are dealt with */
 	struct pending pending[MAX_PENDING];
 	struct window windows[DE_MAX_WINDOWS];
 	struct timespec start;

@@ -30,7 +30,10 @@
 #ifndef KEVENTS
 #define KEVENTS DE_MGR_KEVENTS
 #endif
-#define REPLY_ROOM  8192u /* tx space needed before a request is taken */
+/* tx space needed before a request is taken: room for the largest reply (LIST). */
+#define REPLY_ROOM                                                                                 \
+	((uint32_t)(sizeof(struct de_msg_hdr) + sizeof(struct de_reply_list) +                     \
+	            DE_MAX_ENCLAVES * sizeof(struct de_list_entry)))
 #define EVENT_BYTES (sizeof(struct de_msg_hdr) + sizeof(struct de_event_enclave))
 
 /* Where the current connection's stream is. */

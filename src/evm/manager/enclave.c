@@ -163,7 +163,7 @@ int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t l
 	uint64_t free_pages = (uint64_t)kcall(DE_SYS_MEMINFO, 0, 0, 0, 0, 0);
 	if (p->heap_max_size > MAX_HEAP || p->stack_max_size > MAX_STACK ||
 	    enc.elf.image_size > ENCLAVE_SPAN / 4 || commit > free_pages) {
-		diag.reason = DE_R_NONE;
+		diag.reason = DE_R_TOO_BIG;
 		return refuse(out, DE_ERR_OUT_OF_EPC, &diag);
 	}
 	for (uint32_t i = 0; i < DE_MAX_ENCLAVES && !e; i++)
@@ -214,7 +214,8 @@ int enclave_load(const struct de_req_load *req, const uint8_t *image, uint64_t l
 	    .flags = req->flags,
 	    .identity =
 	        {
-	            .attributes = enc.sigstruct.attributes.flags,
+	            /* As launched: DEBUG (bit 1) only for a debug launch. */
+	            .attributes = (enc.sigstruct.attributes.flags & ~2ull) | (debug ? 2ull : 0),
 	            .xfrm = enc.sigstruct.attributes.xfrm,
 	            .misc_select = enc.sigstruct.misc_select,
 	            .isv_prod_id = enc.sigstruct.isv_prod_id,
