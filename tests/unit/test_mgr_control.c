@@ -174,14 +174,14 @@ static void events_first(void **state)
 	assert_int_equal(t[1], DE_MSG_PING | DE_MSG_REPLY);
 	/* No room for the event and a reply: the request waits, nothing is cut. */
 	harness_reset();
-	H.tx_space = 8192 + 10;
+	H.tx_space = 8192 + 10; /* less than the largest reply needs */
 	harness_post_exit(6, 0);
 	at = 0;
 	put(&at, DE_MSG_PING, 1, NULL, 0);
 	harness_feed(buf, at, 0);
 	assert_int_equal(replies(t, s), 0);
-	H.tx_space = 65536; /* the service read: room again */
-	harness_feed(buf, 0, 0);
+	H.tx_space = 65536; /* the service read: room again; the request is still unread */
+	harness_feed(buf, at, 0);
 	assert_int_equal(replies(t, s), 2);
 	assert_int_equal(t[0], DE_MSG_EVENT_ENCLAVE);
 }
