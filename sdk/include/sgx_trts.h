@@ -8,6 +8,7 @@
 #include "sgx_defs.h"
 #include "sgx_error.h"
 #include "sgx_lfence.h"
+#include "mbusafecrt.h" /* memcpy_s, memmove_s, memset_s */
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +26,11 @@ void *SGX_CDECL sgx_ocalloc(size_t size);
 void SGX_CDECL sgx_ocfree(void);
 /* Fill buf with size random bytes. */
 sgx_status_t SGX_CDECL sgx_read_rand(unsigned char *buf, size_t size);
+
+/* DE extension: the trusted runtime's fatal stop. Sets the window's
+ * `crashed` flag (once the window is known) and executes ud2, so that the
+ * kernel ends the enclave and the application sees it as crashed. */
+void SGX_CDECL de_trts_abort(void) __attribute__((noreturn));
 
 #ifdef __cplusplus
 }

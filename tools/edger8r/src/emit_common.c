@@ -301,13 +301,14 @@ void emit_banner(struct out *o, const char *what)
 
 void emit_edge_macros(struct out *o)
 {
-	out_printf(o,
-	           "/* Buffers placed in shared memory are 16-byte aligned. */\n"
-	           "#define DE_EDGE_ALIGN(n) (((n) + 15) & ~(size_t)15)\n\n"
-	           "/* total += DE_EDGE_ALIGN(n); true when that overflows. */\n"
-	           "#define DE_EDGE_ADD_SIZE(total, n) \\\n"
-	           "\t((n) > SIZE_MAX - 15 || ((total) += DE_EDGE_ALIGN(n)) < DE_EDGE_ALIGN(n))\n\n"
-	           "/* True when count * size does not fit in size_t. */\n"
-	           "static inline int de_edge_mul_overflow(size_t count, size_t size)\n{\n"
-	           "\treturn size != 0 && count > SIZE_MAX / size;\n}\n\n");
+	out_printf(
+	    o, "/* Buffers placed in shared memory are 16-byte aligned. */\n"
+	       "#define DE_EDGE_ALIGN(n) (((n) + 15) & ~(size_t)15)\n\n"
+	       "/* total += DE_EDGE_ALIGN(n); true when that overflows. */\n"
+	       "#define DE_EDGE_ADD_SIZE(total, n) \\\n"
+	       "\t((n) > SIZE_MAX - 15 || ((total) += DE_EDGE_ALIGN(n)) < DE_EDGE_ALIGN(n))\n\n"
+	       "/* True when count * size does not fit in size_t. */\n"
+	       "static inline __attribute__((unused)) int de_edge_mul_overflow(size_t count,\n"
+	       "                                                                 size_t size)\n{\n"
+	       "\treturn size != 0 && count > SIZE_MAX / size;\n}\n\n");
 }
