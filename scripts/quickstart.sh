@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Sets up the machine, builds DE Enclave, boots an Enclave VM with a private
-# runtime directory, talks to it over vsock, shows its status and stops it.
+# runtime directory, runs SampleMath (an application calling its enclave in
+# the EVM), shows the EVM's status and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,11 +32,11 @@ done
 echo "== dectl status"
 ./build/bin/dectl --runtime-dir "$run/run" status
 
-echo "== 1 MiB through the trusted OS's echo service on vsock port 1"
-./build/tests/vsock_client "$run/run/vsock.sock" --port 1 --bytes 1048576
+echo "== SampleMath: the application asks its enclave for three distances"
+DE_RUNTIME_DIR=$run/run ./build/SampleMath/App/app
 
 echo "== stopping"
 ./build/bin/dectl --runtime-dir "$run/run" stop
 wait $svc
 trap 'rm -rf "$run"' EXIT
-echo "== done: the EVM booted, served vsock and stopped cleanly"
+echo "== done: the EVM booted, ran SampleMath's enclave and stopped cleanly"
