@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "sgx_eid.h"
+#include "sgx_error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +30,11 @@ extern "C" {
 void *de_window_alloc(sgx_enclave_id_t eid, size_t size);
 /* Release a block from de_window_alloc(eid, ...); NULL is ignored. */
 void de_window_free(sgx_enclave_id_t eid, void *p);
+/* Why de_window_alloc(eid, ...) returned NULL, as the ECALL's status:
+ * SGX_ERROR_INVALID_ENCLAVE_ID (no such enclave, or destroyed),
+ * SGX_ERROR_ENCLAVE_CRASHED, SGX_ERROR_ENCLAVE_LOST, or
+ * SGX_ERROR_OUT_OF_MEMORY (the window is full). */
+sgx_status_t de_window_status(sgx_enclave_id_t eid);
 
 #ifdef __cplusplus
 }

@@ -631,6 +631,16 @@ URTS_API void *de_window_alloc(sgx_enclave_id_t eid, size_t size)
 	return p;
 }
 
+URTS_API sgx_status_t de_window_status(sgx_enclave_id_t eid)
+{
+	struct urts_enclave *enc = get(eid, GET_ALLOC);
+	if (!enc)
+		return SGX_ERROR_INVALID_ENCLAVE_ID;
+	sgx_status_t st = forked(enc) ? SGX_ERROR_ENCLAVE_LOST : check(enc);
+	put(enc);
+	return st == SGX_SUCCESS ? SGX_ERROR_OUT_OF_MEMORY : st;
+}
+
 URTS_API void de_window_free(sgx_enclave_id_t eid, void *p)
 {
 	if (!p)

@@ -50,6 +50,11 @@ int ecall_nest_root(int x)
 	return ret + 1000;
 }
 
+void ecall_crash(void)
+{
+	__builtin_trap();
+}
+
 int ecall_nested(int x)
 {
 	char msg[32];

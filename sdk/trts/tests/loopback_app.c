@@ -173,6 +173,11 @@ void *de_window_alloc(sgx_enclave_id_t eid, size_t size)
 	return p;
 }
 
+sgx_status_t de_window_status(sgx_enclave_id_t eid)
+{
+	return eid == EID ? SGX_ERROR_OUT_OF_MEMORY : SGX_ERROR_INVALID_ENCLAVE_ID;
+}
+
 void de_window_free(sgx_enclave_id_t eid, void *p)
 {
 	(void)eid;

@@ -281,7 +281,8 @@ static void emit_ecall_proxy(struct gen *g, struct out *o, const struct func *f,
 	}
 	out_printf(o,
 	           "\n\t_de_win = (unsigned char*)de_window_alloc(eid, _de_size);\n"
-	           "\tif (_de_win == NULL)\n\t\treturn SGX_ERROR_OUT_OF_MEMORY;\n"
+	           "\tif (_de_win == NULL)\n\t\treturn de_window_status(eid); /* why: full, or no "
+	           "such enclave */\n"
 	           "\tmemset(_de_win, 0, sizeof(ms_%s_t));\n"
 	           "\tms = (ms_%s_t*)_de_win;\n",
 	           f->name, f->name);
