@@ -52,11 +52,11 @@
 #define DE_WINDOW_PAGE    4096u
 
 /* Limits the trusted runtime enforces on the header. */
-#define DE_WINDOW_MIN_SIZE   (1u << 20) /* 1 MiB */
-#define DE_WINDOW_MAX_SLOTS  63u        /* TCSNum; the enclave's main thread is one of them */
-#define DE_OCALL_STACK_MIN   (16u << 10)
-#define DE_OCALL_STACK_MAX   (64u << 20)
-#define DE_WINDOW_DEFAULT_SIZE (64u << 20) /* what the untrusted runtime makes by default */
+#define DE_WINDOW_MIN_SIZE     (1u << 20) /* 1 MiB */
+#define DE_WINDOW_MAX_SLOTS    63u        /* TCSNum; the enclave's main thread is one of them */
+#define DE_OCALL_STACK_MIN     (16u << 10)
+#define DE_OCALL_STACK_MAX     (64u << 20)
+#define DE_WINDOW_DEFAULT_SIZE (8u << 20) /* what the untrusted runtime makes by default */
 #define DE_OCALL_STACK_DEFAULT (256u << 10)
 
 struct de_window_hdr {
@@ -78,11 +78,11 @@ struct de_window_hdr {
 
 enum de_slot_state {
 	DE_SLOT_IDLE = 0,
-	DE_SLOT_ECALL = 1,      /* application -> enclave: run ECALL index with ms */
-	DE_SLOT_OCALL = 2,      /* enclave -> application: run OCALL index with ms */
-	DE_SLOT_OCALL_RET = 3,  /* application -> enclave: the OCALL returned status */
-	DE_SLOT_ECALL_RET = 4,  /* enclave -> application: the ECALL returned status */
-	DE_SLOT_SHUTDOWN = 5,   /* application -> enclave: leave (sgx_destroy_enclave) */
+	DE_SLOT_ECALL = 1,     /* application -> enclave: run ECALL index with ms */
+	DE_SLOT_OCALL = 2,     /* enclave -> application: run OCALL index with ms */
+	DE_SLOT_OCALL_RET = 3, /* application -> enclave: the OCALL returned status */
+	DE_SLOT_ECALL_RET = 4, /* enclave -> application: the ECALL returned status */
+	DE_SLOT_SHUTDOWN = 5,  /* application -> enclave: leave (sgx_destroy_enclave) */
 };
 
 struct de_call_slot {
@@ -90,8 +90,9 @@ struct de_call_slot {
 	volatile uint32_t index; /* ECALL or OCALL number */
 	volatile uint64_t ms;    /* marshalling struct (in the window), or 0 */
 	volatile int32_t status; /* sgx_status_t of the call that returned */
-	volatile uint32_t owner; /* application side: 1 while an application thread holds the slot */
-	volatile uint32_t depth; /* enclave side: nesting of ECALLs in progress (diagnostics) */
+	volatile uint32_t
+	    owner; /* application side: 1 while an application thread holds the slot */
+	volatile uint32_t depth;    /* enclave side: nesting of ECALLs in progress (diagnostics) */
 	volatile uint32_t sleeping; /* enclave side: 1 while its thread naps (diagnostics) */
 	uint8_t pad[128 - 32];
 };

@@ -37,6 +37,12 @@ enum de_plat_reg {
 	 * exist are ignored.
 	 */
 	DE_PLAT_PREEMPT = 0x38,
+	/*
+	 * w: microseconds; the writing vCPU's next WAIT sleeps at most that
+	 * long (and at most DE_PLAT_WAIT_MAX_US), for a thread's timer. One
+	 * WAIT uses it; 0 means the default.
+	 */
+	DE_PLAT_WAIT_US = 0x40,
 };
 
 #define DE_PREEMPT_VECTOR 32u

@@ -11,7 +11,7 @@
  *
  * Environment:
  *   DE_RUNTIME_DIR   the service's runtime directory (default /run/de)
- *   DE_WINDOW_SIZE   bytes of shared window per enclave (default 64 MiB;
+ *   DE_WINDOW_SIZE   bytes of shared window per enclave (default 8 MiB;
  *                    1 MiB .. 16 GiB, suffixes K, M, G accepted)
  *   DE_SPIN_US       how long a waiting application thread spins before it
  *                    yields and then naps (default 200 microseconds) */

@@ -43,7 +43,11 @@ int urts_window_layout(uint64_t size, uint32_t nr_slots, struct de_window_hdr *l
 	lay->slot_offset = DE_WINDOW_PAGE;
 	lay->ocall_offset =
 	    page_up(lay->slot_offset + (uint64_t)nr_slots * sizeof(struct de_call_slot));
-	lay->ocall_size = DE_OCALL_STACK_DEFAULT;
+	/* OCALL stacks take at most half the window: many slots get smaller ones. */
+	uint64_t per = (size / 2 / nr_slots) & ~(uint64_t)(DE_WINDOW_PAGE - 1);
+	lay->ocall_size = per < DE_OCALL_STACK_MIN       ? DE_OCALL_STACK_MIN
+	                  : per > DE_OCALL_STACK_DEFAULT ? DE_OCALL_STACK_DEFAULT
+	                                                 : per;
 	lay->heap_offset = lay->ocall_offset + (uint64_t)nr_slots * lay->ocall_size;
 	if (lay->heap_offset >= size) {
 		uint64_t need = (lay->heap_offset + (1u << 20) + (1u << 20) - 1) >> 20;

@@ -322,8 +322,7 @@ static void window_request(struct service *s, struct client *c)
 		if (s->windows[i].index < 0)
 			w = &s->windows[i];
 	void *host =
-	    w ? mmap(NULL, req.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)
-	      : MAP_FAILED;
+	    w ? mmap(NULL, req.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
 	close(fd); /* the mapping keeps the memory */
 	if (host == MAP_FAILED) {
 		send_resp(c, DE_CTL_ESTATE,

@@ -30,6 +30,7 @@ struct vcpu {
 	_Atomic int tid;
 	_Atomic enum vcpu_state state;
 	_Atomic bool preempt; /* inject DE_PREEMPT_VECTOR when the guest can take it */
+	uint64_t wait_us;     /* DE_PLAT_WAIT_US: bound of the next WAIT, 0 = default */
 };
 
 /* An MMIO region and its handler; the vCPU loop dispatches through a table. */

@@ -49,8 +49,14 @@ static void plat_write(void *dev, struct vcpu *v, uint64_t off, const void *data
 	memcpy(&val, data, len);
 
 	switch (off) {
-	case DE_PLAT_WAIT:
-		evm_wait_event(e, val, WAIT_MAX_US);
+	case DE_PLAT_WAIT: {
+		uint64_t us = v->wait_us && v->wait_us < WAIT_MAX_US ? v->wait_us : WAIT_MAX_US;
+		v->wait_us = 0;
+		evm_wait_event(e, val, us);
+		break;
+	}
+	case DE_PLAT_WAIT_US:
+		v->wait_us = val;
 		break;
 	case DE_PLAT_KICK:
 		evm_event(e);

@@ -268,7 +268,7 @@ extern uint64_t trap_stubs[33]; /* exceptions 0-31, then DE_PREEMPT_VECTOR */
 
 /* platform device, reached through the identity map */
 extern const struct de_bootinfo *bootinfo;
-void platform_wait(uint64_t seen);
+void platform_wait(uint64_t seen, uint64_t max_us);
 void platform_kick(void);
 /* Have the VMM interrupt vCPU i (DE_PREEMPT_VECTOR) when it next runs ring 3. */
 void platform_preempt(uint32_t i);

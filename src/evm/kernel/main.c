@@ -19,9 +19,12 @@ static void plat_write(uint64_t reg, uint64_t v)
 	mmio_write64(DE_PLATFORM_MMIO + reg, v);
 }
 
-/* Sleep in the VMM until event_seq moves (an exit, not a spin). */
-void platform_wait(uint64_t seen)
+/* Sleep in the VMM until event_seq moves (an exit, not a spin), or at most max_us (0: the VMM's
+ * bound). */
+void platform_wait(uint64_t seen, uint64_t max_us)
 {
+	if (max_us)
+		plat_write(DE_PLAT_WAIT_US, max_us);
 	plat_write(DE_PLAT_WAIT, seen);
 }
 
@@ -49,7 +52,7 @@ _Noreturn void kmain(const struct de_bootinfo *bi, uint64_t index)
 			uint64_t seq = bi->event_seq;
 			if (bsp_done)
 				break;
-			platform_wait(seq);
+			platform_wait(seq, 0);
 		}
 		cpu_init(pc);
 		__asm__ volatile("mov %0, %%cr3" : : "r"(mm_kernel_root()) : "memory");

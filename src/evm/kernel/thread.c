@@ -304,7 +304,15 @@ static struct thread *pick_next(struct percpu *pc)
 		pc->current = 0;
 		big_unlock();
 		leave_spaces(pc);
-		platform_wait(seq);
+		/* Sleep no longer than until the earliest timer of this vCPU's threads. */
+		uint64_t max_us = 0, now = tsc_now();
+		if (pc->next_deadline != ~0ull) {
+			if (pc->next_deadline <= now)
+				continue;
+			uint64_t mhz = bootinfo->tsc_khz >= 1000 ? bootinfo->tsc_khz / 1000 : 1000;
+			max_us = (pc->next_deadline - now) / mhz + 1;
+		}
+		platform_wait(seq, max_us);
 	}
 }
 
