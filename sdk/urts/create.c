@@ -26,9 +26,13 @@
 #define MAX_IMAGE        (DE_CTL_MAX_REQUEST - sizeof(struct de_req_load))
 #define MAX_SPIN_US      1000000u
 
-/* The enclave's name in the EVM: the file's base name, printable, 31 bytes at most. */
+/*
+ * The enclave's name in the EVM: the file's base name, printable, 31 bytes
+ * at most, NUL-padded to len (the protocol refuses garbage after the NUL).
+ */
 static void enclave_name(const char *file, char *name, size_t len)
 {
+	memset(name, 0, len);
 	const char *base = strrchr(file, '/');
 	base = base ? base + 1 : file;
 	if (!*base)

@@ -35,6 +35,7 @@
 #include "de/control.h"
 #include "de/enclave_meta.h"
 #include "de/evm_proto.h"
+#include "de/evm_proto_codec.h"
 #include "de_window.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
@@ -233,6 +234,12 @@ static void do_load(int fd, const uint8_t *p, uint32_t len)
 	CHECK_EQ(req.heap_size % 4096, 0);
 	CHECK_EQ(req.flags & ~(uint32_t)DE_LOAD_DEBUG, 0);
 	CHECK(memchr(req.name, 0, sizeof(req.name)));
+	/* Exactly what the real service and manager accept (NUL padding included). */
+	struct de_msg_hdr mh = {.magic = DE_MSG_MAGIC,
+	                        .version = DE_MSG_VERSION,
+	                        .type = DE_MSG_LOAD_ENCLAVE,
+	                        .len = len};
+	CHECK_EQ(de_request_decode(&mh, p, len, NULL), DE_ST_OK);
 	char text[64] = {0}, mode[16] = "ok";
 	unsigned tcs = 1;
 	memcpy(text, p + sizeof(req), req.image_len < 63 ? req.image_len : 63);

@@ -17,10 +17,12 @@ uint64_t virt_to_phys(const void *p)
 
 _Noreturn void platform_fatal(uint64_t code, uint64_t detail)
 {
-	for (;;) {
-		__asm__ volatile("" : : "D"(detail));
-		*(volatile uint64_t *)(env.platform_mmio + DE_PLAT_FATAL) = code;
-	}
+	/* One instruction with detail in %rdi: the VMM reads the registers at the write. */
+	for (;;)
+		__asm__ volatile("movq %0, (%1)"
+		                 :
+		                 : "r"(code), "r"(env.platform_mmio + DE_PLAT_FATAL), "D"(detail)
+		                 : "memory");
 }
 
 /* One write syscall per line; the kernel drops it on non-debug EVMs. */
