@@ -762,11 +762,12 @@ void relay_from_manager(void *ctx, const struct de_msg_hdr *h, const uint8_t *pa
 		break;
 	}
 	case DE_CTL_DESTROY:
+		/* The application need not wait for the memory slots to go (KVM takes ms). */
+		if (c)
+			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		/* Gone (or never there): nothing in the EVM maps its windows now. */
 		if (status == DE_ST_OK || status == DE_ST_ENOENT)
 			windows_release(s, done.enclave);
-		if (c)
-			send_raw(c, DE_CTL_OK, &rep.st, sizeof(rep.st));
 		break;
 	default:
 		if (c)

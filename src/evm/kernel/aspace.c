@@ -97,9 +97,15 @@ int as_map_fresh(uint64_t root, uint64_t va, uint64_t n, uint64_t flags)
 	return rc;
 }
 
+#define LARGE      (512 * PAGE_SIZE) /* 2 MiB */
+#define LARGE_MASK (LARGE - 1)
+
 /*
  * Maps guest-physical pages the space does not own (shared windows). All
  * or nothing: on failure whatever this call mapped is unmapped again.
+ * Where va and pa are both 2 MiB aligned, whole 2 MiB pieces are mapped
+ * with one large-page entry: a window costs a few entries instead of one
+ * per page (each a ring-0 write, emulated on PVM hosts).
  */
 int as_map_phys(uint64_t root, uint64_t va, uint64_t pa, uint64_t n, uint64_t flags)
 {
@@ -107,6 +113,17 @@ int as_map_phys(uint64_t root, uint64_t va, uint64_t pa, uint64_t n, uint64_t fl
 	if (!user_range(va, n))
 		return -EINVAL;
 	while (n) {
+		if (!(va & LARGE_MASK) && !(pa & LARGE_MASK) && n >= 512) {
+			uint64_t *pde = pd_walk(root, va, 1);
+			int rc = !pde ? -ENOMEM : *pde ? -EEXIST : 0;
+			if (rc) {
+				as_unmap(root, va0, done);
+				return rc;
+			}
+			*pde = pa | leaf_flags(flags) | PTE_PS;
+			va += LARGE, pa += LARGE, n -= 512, done += 512;
+			continue;
+		}
 		uint64_t *pte = pt_walk(root, va, 1);
 		int rc = pte ? 0 : -ENOMEM;
 		uint64_t in_table = 512 - ((va >> 12) & 511);
@@ -146,6 +163,14 @@ int as_unmap(uint64_t root, uint64_t va, uint64_t n)
 		if (k > n)
 			k = n;
 		n -= k;
+		uint64_t *pde = pd_walk(root, va, 0);
+		if (pde && (*pde & PTE_PS)) { /* a window's large page: never owned */
+			if (k == 512)
+				*pde =
+				    0; /* (a partial unmap of one is not done: windows go whole) */
+			va += k * PAGE_SIZE;
+			continue;
+		}
 		uint64_t *pte = pt_walk(root, va, 0);
 		va += k * PAGE_SIZE;
 		if (!pte)
@@ -241,8 +266,9 @@ void as_destroy(uint64_t root)
 				continue;
 			uint64_t *l2 = (uint64_t *)(l3[i3] & PTE_ADDR);
 			for (int i2 = 0; i2 < 512; i2++) {
-				if (!(l2[i2] & PTE_P))
-					continue;
+				if (!(l2[i2] & PTE_P) || (l2[i2] & PTE_PS))
+					continue; /* a window's large page is no table, and not
+					             owned */
 				uint64_t *l1 = (uint64_t *)(l2[i2] & PTE_ADDR);
 				for (const uint64_t *p = l1, *end = l1 + 512; p < end; p++) {
 					uint64_t e = *p;

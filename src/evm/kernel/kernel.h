@@ -157,6 +157,10 @@ uint64_t mm_kernel_root(void);
 int mm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 /* The last-level entry for va, creating tables if asked; 0 if impossible. */
 uint64_t *pt_walk(uint64_t root, uint64_t va, int create);
+/* The level-2 entry (PDE) for va; 0 when a table is missing (and !create). */
+uint64_t *pd_walk(uint64_t root, uint64_t va, int create);
+/* The entry that maps va: a PTE, or a 2 MiB PDE (PTE_PS); 0 when unmapped. */
+uint64_t *leaf_walk(uint64_t root, uint64_t va);
 
 /* aspace.c: user address spaces (roots of page tables). */
 uint64_t as_create(void);

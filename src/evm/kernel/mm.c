@@ -156,10 +156,11 @@ uint64_t mm_kernel_root(void)
 
 #define PTE_ADDR 0x000ffffffffff000ull
 
-uint64_t *pt_walk(uint64_t root, uint64_t va, int create)
+/* Walks to the level-`stop` entry for va (stop = 12: a PTE, 21: a PDE). */
+static uint64_t *walk_to(uint64_t root, uint64_t va, int create, int stop)
 {
 	uint64_t *t = (uint64_t *)root;
-	for (int shift = 39; shift > 12; shift -= 9) {
+	for (int shift = 39; shift > stop; shift -= 9) {
 		uint64_t *e = &t[(va >> shift) & 511];
 		if (!(*e & PTE_P)) {
 			if (!create)
@@ -170,10 +171,30 @@ uint64_t *pt_walk(uint64_t root, uint64_t va, int create)
 			*e = pa | PTE_P | PTE_W | PTE_U | PTE_A;
 		}
 		if (*e & PTE_PS)
-			return 0; /* large pages exist only in the kernel half */
+			return 0; /* a large page: no table below */
 		t = (uint64_t *)(*e & PTE_ADDR);
 	}
-	return &t[(va >> 12) & 511];
+	return &t[(va >> stop) & 511];
+}
+
+uint64_t *pt_walk(uint64_t root, uint64_t va, int create)
+{
+	return walk_to(root, va, create, 12);
+}
+
+uint64_t *pd_walk(uint64_t root, uint64_t va, int create)
+{
+	return walk_to(root, va, create, 21);
+}
+
+uint64_t *leaf_walk(uint64_t root, uint64_t va)
+{
+	uint64_t *pde = pd_walk(root, va, 0);
+	if (!pde || !(*pde & PTE_P))
+		return 0;
+	if (*pde & PTE_PS)
+		return pde;
+	return pt_walk(root, va, 0);
 }
 
 int mm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)

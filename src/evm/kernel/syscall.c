@@ -70,7 +70,7 @@ static int user_ok(uint64_t va, uint64_t len, int write)
 		return 1;
 	uint64_t root = cur_space()->root;
 	for (uint64_t p = va & ~(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
-		uint64_t *pte = pt_walk(root, p, 0);
+		uint64_t *pte = leaf_walk(root, p); /* a PTE, or a window's 2 MiB page */
 		if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
 			return 0;
 	}
