@@ -44,6 +44,15 @@ function(_desdk_key out_var)
   set(${out_var} ${key} PARENT_SCOPE)
 endfunction()
 
+# de_edger8r's search path: the EDL's directory, the SDK headers, then the caller's.
+function(_desdk_search out_var edl_dir)
+  set(search --search-path ${edl_dir} --search-path ${DESDK_INCLUDE})
+  foreach(p ${ARGN})
+    list(APPEND search --search-path ${p})
+  endforeach()
+  set(${out_var} ${search} PARENT_SCOPE)
+endfunction()
+
 function(_desdk_prog out_var prog)
   if(TARGET ${prog})
     set(${out_var} $<TARGET_FILE:${prog}> PARENT_SCOPE)
@@ -66,10 +75,7 @@ function(de_add_enclave name)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_edge)
   _desdk_prog(edger8r ${DESDK_EDGER8R})
   _desdk_prog(signer ${DESDK_SIGN})
-  set(search --search-path ${edl_dir} --search-path ${DESDK_INCLUDE})
-  foreach(p ${E_SEARCH_PATHS})
-    list(APPEND search --search-path ${p})
-  endforeach()
+  _desdk_search(search ${edl_dir} ${E_SEARCH_PATHS})
   add_custom_command(OUTPUT ${gen}/${edl_name}_t.c ${gen}/${edl_name}_t.h
     COMMAND ${edger8r} --trusted --trusted-dir ${gen} ${search} ${edl}
     DEPENDS ${edl} ${DESDK_EDGER8R}
@@ -122,10 +128,7 @@ function(de_add_app name)
   get_filename_component(edl_dir ${edl} DIRECTORY)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_edge)
   _desdk_prog(edger8r ${DESDK_EDGER8R})
-  set(search --search-path ${edl_dir} --search-path ${DESDK_INCLUDE})
-  foreach(p ${A_SEARCH_PATHS})
-    list(APPEND search --search-path ${p})
-  endforeach()
+  _desdk_search(search ${edl_dir} ${A_SEARCH_PATHS})
   add_custom_command(OUTPUT ${gen}/${edl_name}_u.c ${gen}/${edl_name}_u.h
     COMMAND ${edger8r} --untrusted --untrusted-dir ${gen} ${search} ${edl}
     DEPENDS ${edl} ${DESDK_EDGER8R}

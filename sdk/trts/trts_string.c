@@ -19,20 +19,6 @@ static int copy_failed(void *dest, size_t destsz, int err)
 	return err;
 }
 
-int memcpy_s(void *dest, size_t destsz, const void *src, size_t count)
-{
-	if (count == 0)
-		return 0;
-	if (!dest)
-		return EINVAL;
-	if (!src)
-		return copy_failed(dest, destsz, EINVAL);
-	if (count > destsz)
-		return copy_failed(dest, destsz, ERANGE);
-	memcpy(dest, src, count);
-	return 0;
-}
-
 int memmove_s(void *dest, size_t destsz, const void *src, size_t count)
 {
 	if (count == 0)
@@ -45,6 +31,12 @@ int memmove_s(void *dest, size_t destsz, const void *src, size_t count)
 		return copy_failed(dest, destsz, ERANGE);
 	memmove(dest, src, count);
 	return 0;
+}
+
+/* The same checks and errors; overlapping buffers, undefined for memcpy_s, are simply handled. */
+int memcpy_s(void *dest, size_t destsz, const void *src, size_t count)
+{
+	return memmove_s(dest, destsz, src, count);
 }
 
 /* Called through a volatile pointer: the compiler cannot drop the store

@@ -17,7 +17,6 @@ write_config "$WORK/enclave.conf" "debug = true"
 start_service "$WORK/enclave.conf"
 wait_ready 5000
 export DE_RUNTIME_DIR=$RUNDIR
-dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 
 status=0
 timeout 120 "$app" "$enclave" >"$WORK/app.out" 2>&1 || status=$?

@@ -20,7 +20,6 @@ write_config "$WORK/enclave.conf" "debug = true"
 start_service "$WORK/enclave.conf"
 wait_ready 5000
 export DE_RUNTIME_DIR=$RUNDIR
-dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 
 mkfifo "$WORK/go"
 timeout 240 "$app" "$enclave" <"$WORK/go" >"$WORK/app.out" 2>&1 &

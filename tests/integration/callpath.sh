@@ -14,7 +14,6 @@ write_config "$WORK/enclave.conf" "debug = true"
 start_service "$WORK/enclave.conf"
 wait_ready 5000
 export DE_RUNTIME_DIR=$RUNDIR
-dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 no_enclaves() {
 	for _ in $(seq 100); do
 		[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && return 0

@@ -105,8 +105,7 @@ static int basic(void)
 	char out[64];
 	size_t n = 0;
 	st = ecall_prefix(eid, &n, "abc", out, sizeof(out));
-	CHECK(st == SGX_SUCCESS && n == 11 && !strcmp(out, "enclave:abc"), "[out] string: %s",
-	      out);
+	CHECK(st == SGX_SUCCESS && n == 11 && !strcmp(out, "enclave:abc"), "[out] string: %s", out);
 
 	st = ecall_add(eid + 12345, &r, 1, 1);
 	CHECK(st == SGX_ERROR_INVALID_ENCLAVE_ID, "an unknown enclave id is refused (%#x)", st);
@@ -156,8 +155,8 @@ static int threads(int n, int secs)
 		pthread_join(w[i].t, NULL);
 		ok += w[i].ok, busy += w[i].out_of_tcs, wrong += w[i].wrong, other += w[i].other;
 	}
-	printf("%d threads, %d s: %ld calls, %ld OUT_OF_TCS, %ld wrong, %ld other errors\n", n, secs,
-	       ok, busy, wrong, other);
+	printf("%d threads, %d s: %ld calls, %ld OUT_OF_TCS, %ld wrong, %ld other errors\n", n,
+	       secs, ok, busy, wrong, other);
 	CHECK(ok > 0 && wrong == 0 && other == 0, "every call answered correctly");
 	free(w);
 	sgx_destroy_enclave(eid);

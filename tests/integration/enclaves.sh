@@ -14,7 +14,6 @@ write_config "$WORK/enclave.conf" "debug = true"
 start_service "$WORK/enclave.conf"
 wait_ready 5000
 client() { timeout 120 "$DE_TEST_BIN/enclave_client" "$RUNDIR" "$@"; }
-dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 free_pages() { dectl stats --json | jq -r .free_pages; }
 E=$DE_ENCLAVES
 

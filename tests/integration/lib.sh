@@ -13,6 +13,9 @@ WORK=$(mktemp -d /tmp/de-test.XXXXXX)
 RUNDIR=$WORK/run
 LOG=$WORK/service.log
 
+# dectl against this test's service.
+dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
+
 cleanup() {
 	if [ -n "$SVC_PID" ] && kill -0 "$SVC_PID" 2>/dev/null; then
 		kill -TERM "$SVC_PID" 2>/dev/null || true

@@ -41,7 +41,6 @@ pass "dectl console streams the debug console"
 # spins in ring 3 (or sleeps) on the other vCPU must preempt it before its
 # memory is freed; the EVM goes on and gets all the memory back.
 : "${DE_ENCLAVES:?}"
-dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 free_pages() { dectl stats --json | jq -r .free_pages; }
 client() { timeout 60 "$DE_TEST_BIN/enclave_client" "$RUNDIR" "$@"; }
 out=$(client --run "$DE_ENCLAVES/hello.elf:1") || fail "warm-up: $out"
