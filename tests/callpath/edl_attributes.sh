@@ -3,9 +3,7 @@
 # kvm.edl_attributes: every EDL attribute and combination end to end in a
 # real EVM (tests/callpath/attributes): the app prints one ok:/FAIL: line per
 # check and exits non-zero on any failure; afterwards the enclave must be
-# gone and the EVM healthy, with no enclave fault counted. "known-bug:" lines
-# are checks of documented behaviour that fail because of a known bug; they
-# count as failures with DE_CALLPATH_STRICT=1.
+# gone and the EVM healthy, with no enclave fault counted.
 source "$(dirname "$0")/../integration/lib.sh"
 require_kvm
 app=$DE_TEST_BIN/attributes_app
@@ -32,8 +30,7 @@ done
 faults=$(dectl stats --json | jq -r .faults)
 [ "$faults" = 0 ] || fail "the EVM counted $faults enclave faults"
 dectl status --json | jq -e '.state == "running"' >/dev/null || fail "the EVM stopped"
-known=$(grep -c '^known-bug:' "$WORK/app.out" || true)
-pass "every EDL attribute end to end: $(grep -c '^ok:' "$WORK/app.out") checks passed, no enclave fault$([ "$known" = 0 ] || echo ", $known known bugs (see known-bug: lines)")"
+pass "every EDL attribute end to end: $(grep -c '^ok:' "$WORK/app.out") checks passed, no enclave fault"
 
 stop_service
 [ "$SVC_STATUS" = 0 ] || fail "service exit status $SVC_STATUS"

@@ -139,8 +139,10 @@ static void deep_in(struct gen *g, struct out *o, const struct decl *d, const st
 		out_printf(o, "\t\t\t\t}\n\t\t\t}\n");
 	}
 	out_printf(o, "\t\t}\n");
-	out_printf(o, "\t\t_de_blk_%s = (unsigned char*)malloc(_de_blksz_%s ? _de_blksz_%s : 1);\n",
-	           p, p, p);
+	out_printf(
+	    o,
+	    "\t\t_de_blk_%s = (unsigned char*)de_edge_malloc(_de_blksz_%s ? _de_blksz_%s : 1);\n",
+	    p, p, p);
 	out_printf(o, "\t\tif (_de_blk_%s == NULL) {\n", p);
 	ERR(o, "\t\t", "SGX_ERROR_OUT_OF_MEMORY");
 	out_printf(o, "\t\t}\n\t\t_de_cur_%s = _de_blk_%s;\n", p, p);
@@ -315,8 +317,9 @@ static void emit_ecall_bridge(struct gen *g, struct out *o, const struct func *f
 			ERR(o, "\t\t", "SGX_ERROR_INVALID_PARAMETER");
 			out_printf(o, "\t\t}\n");
 		}
-		out_printf(o, "\t\t_in_%s = (%s)malloc(_len_%s);\n\t\tif (_in_%s == NULL) {\n", n,
-		           ty, n, n);
+		out_printf(o,
+		           "\t\t_in_%s = (%s)de_edge_malloc(_len_%s);\n\t\tif (_in_%s == NULL) {\n",
+		           n, ty, n, n);
 		ERR(o, "\t\t", "SGX_ERROR_OUT_OF_MEMORY");
 		out_printf(o, "\t\t}\n");
 		if (d->attr.dir & DIR_IN)
@@ -350,7 +353,12 @@ static void emit_ecall_bridge(struct gen *g, struct out *o, const struct func *f
 	if (is_void_ret(f))
 		out_printf(o, "\n\t%s(%s);\n", f->name, call);
 	else
-		out_printf(o, "\n\tms->ms_retval = %s(%s);\n", f->name, call);
+		/* Stored with memcpy: the application chooses where ms lies in
+		 * the window, so it need not be aligned for the return type. */
+		out_printf(o,
+		           "\n\t{\n\t\t%s __retval = %s(%s);\n"
+		           "\t\tmemcpy(&ms->ms_retval, &__retval, sizeof(__retval));\n\t}\n",
+		           c_type(g, &f->ret), f->name, call);
 	for (size_t i = 0; i < f->nparams; i++) {
 		const struct decl *d = &f->params[i];
 		const char *n = d->name;
@@ -386,9 +394,9 @@ static void emit_ecall_bridge(struct gen *g, struct out *o, const struct func *f
 			if (!is_copied(d))
 				continue;
 			if (deep_struct(g, d))
-				out_printf(o, "\tif (_de_blk_%s)\n\t\tfree(_de_blk_%s);\n", d->name,
-				           d->name);
-			out_printf(o, "\tif (_in_%s)\n\t\tfree((void*)_in_%s);\n", d->name,
+				out_printf(o, "\tif (_de_blk_%s)\n\t\tde_edge_free(_de_blk_%s);\n",
+				           d->name, d->name);
+			out_printf(o, "\tif (_in_%s)\n\t\tde_edge_free((void*)_in_%s);\n", d->name,
 			           d->name);
 		}
 	}
@@ -518,7 +526,7 @@ static void ocall_deep_back(struct gen *g, struct out *o, const struct decl *d,
 	const char *p = d->name;
 	const char *el = arena_printf(g->a, "%s[__i]", p);
 
-	out_printf(o, "\t\tif (%s != NULL) {\n", p);
+	out_printf(o, "\t\tif (__tmp_%s != NULL) {\n", p);
 	out_printf(o, "\t\t\tunsigned char* _de_c = __tmp_%s + DE_EDGE_ALIGN(_len_%s);\n\n", p, p);
 	out_printf(o, "\t\t\tfor (size_t __i = 0; __i < _len_%s / sizeof(struct %s); __i++) {\n", p,
 	           s->name);
@@ -638,7 +646,8 @@ static void emit_ocall_proxy(struct gen *g, struct out *o, const struct func *f,
 				out_printf(o, "\tms->ms_%s = %s;\n", n, n);
 			continue;
 		}
-		out_printf(o, "\tif (%s != NULL) {\n", n);
+		/* NULL or zero length: the application gets NULL, as ECALLs do. */
+		out_printf(o, "\tif (%s != NULL && _len_%s != 0) {\n", n, n);
 		if ((d->attr.dir & DIR_OUT) || deep_struct(g, d))
 			out_printf(o, "\t\t__tmp_%s = __tmp;\n", n);
 		if (d->attr.dir & DIR_IN)
@@ -667,7 +676,7 @@ static void emit_ocall_proxy(struct gen *g, struct out *o, const struct func *f,
 			ocall_deep_back(g, o, d, s);
 			continue;
 		}
-		out_printf(o, "\t\tif (%s) {\n", n);
+		out_printf(o, "\t\tif (__tmp_%s != NULL) {\n", n);
 		out_printf(o, "\t\t\tmemcpy((void*)%s, __tmp_%s, _len_%s);\n", n, n, n);
 		if (d->attr.string) {
 			out_printf(o, "\t\t\t((char*)%s)[_len_%s - 1] = '\\0';\n", n, n);

@@ -59,38 +59,6 @@ static void create(void)
 	}
 }
 
-/*
- * A check of documented behaviour that fails today because of a bug this
- * test found (each use says which). It prints "known-bug:" instead of
- * "FAIL:" and is not counted as a failure, unless DE_CALLPATH_STRICT=1 is
- * set in the environment. When it passes it prints "ok:": then the bug is
- * fixed and the KNOWN_BUG can become a CHECK.
- */
-#define KNOWN_BUG(cond, ...)                                                                       \
-	do {                                                                                       \
-		checks++;                                                                          \
-		if (cond) {                                                                        \
-			printf("ok: ");                                                            \
-		} else if (strict()) {                                                             \
-			printf("FAIL: ");                                                          \
-			failures++;                                                                \
-		} else {                                                                           \
-			printf("known-bug: ");                                                     \
-			known++;                                                                   \
-		}                                                                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		fflush(stdout);                                                                    \
-	} while (0)
-
-static int known;
-
-static int strict(void)
-{
-	const char *s = getenv("DE_CALLPATH_STRICT");
-	return s && !strcmp(s, "1");
-}
-
 /* After a call that should not have hurt the enclave: if it crashed, say so
  * and start a new one so that the remaining checks still run. */
 static void survived(sgx_status_t st, const char *what)
@@ -919,19 +887,12 @@ static void ocalls(void)
 	      "OCALL with zero-length [in]/[out] buffers: the call works, the other pointers are "
 	      "passed (mask %#x, %#x)",
 	      r, st);
-	/* KNOWN BUG (documentation vs code). tools/edger8r/src/emit_trusted.c:641:
-	 * the OCALL proxy tests only "if (p != NULL)" before placing a buffer;
-	 * tools/edger8r/README.md ("What the generated code does") says "a NULL
-	 * pointer or a zero length passes NULL to the callee". For a zero-length
-	 * [in]/[out] buffer the app gets a non-NULL pointer to 0 bytes of the
-	 * OCALL stack (aliasing the next buffer); only ECALL bridges pass NULL
-	 * (Intel's sgx_edger8r behaves the same). ocall_nulls(a, b, "s", &p, 0):
-	 * expected mask 0x3 (a and b NULL), got 0. */
-	KNOWN_BUG(
-	    st == SGX_SUCCESS && r == 0x3,
-	    "OCALL zero-length [in, size=len] / [out, size=len] arrive as NULL in the app, as "
-	    "the edger8r README says (mask %#x, want 0x3)",
-	    r);
+	/* tools/edger8r/README.md: a zero length passes NULL, for OCALLs too.
+	 * ocall_nulls(a, b, "s", &p, 0): a and b arrive as NULL (mask 0x3). */
+	CHECK(st == SGX_SUCCESS && r == 0x3,
+	      "OCALL zero-length [in, size=len] / [out, size=len] arrive as NULL in the app "
+	      "(mask %#x, want 0x3)",
+	      r);
 }
 
 /* ---- nesting, private ECALLs, errno --------------------------------------------------------- */
@@ -1128,6 +1089,6 @@ int main(int argc, char **argv)
 	de_window_free(eid, g_win16);
 	sgx_status_t st = sgx_destroy_enclave(eid);
 	CHECK(st == SGX_SUCCESS, "sgx_destroy_enclave (%#x)", st);
-	printf("%d checks, %d failed, %d known bugs\n", checks, failures, known);
+	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -29,10 +29,6 @@
  * the program prints "checkpoint:" and waits for a line on stdin, so that
  * the test script can ask dectl whether the enclave is still running.
  *
- * Checks of documented behaviour that fail today because of bugs found by
- * this test print "known-bug:" and do not count (see KNOWN BUG comments);
- * DE_CALLPATH_STRICT=1 runs and counts them (two of them crash the enclave).
- *
  *   malicious_app ENCLAVE    exit status 0 when every check passed
  */
 #include <errno.h>
@@ -257,14 +253,8 @@ struct otable {
 static const char *enclave_path;
 static sgx_enclave_id_t eid;
 static uintptr_t win_lo, win_hi; /* the shared window, from /proc/self/maps */
-static int failures, checks, known, ping_counter;
+static int failures, checks, ping_counter;
 static void *g_win16; /* 16 bytes of window for ocall_ptr */
-
-static int strict(void)
-{
-	const char *s = getenv("DE_CALLPATH_STRICT");
-	return s && !strcmp(s, "1");
-}
 
 static void find_window(void)
 {
@@ -335,34 +325,6 @@ verdict(int cond, sgx_status_t st, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf(" (status %#x%s)\n", st, ok ? "" : "; a normal ECALL failed afterwards");
-	fflush(stdout);
-}
-
-/*
- * A check of documented behaviour that fails today because of a bug this
- * test found (each use says which): printed as "known-bug:" and not
- * counted, unless DE_CALLPATH_STRICT=1. When it passes it prints "ok:":
- * the bug is fixed and the call can become a verdict().
- */
-static void __attribute__((format(printf, 3, 4)))
-known_bug(int cond, sgx_status_t st, const char *fmt, ...)
-{
-	int ok = alive();
-	va_list ap;
-	checks++;
-	if (cond && ok) {
-		printf("ok: ");
-	} else if (strict() || !ok) {
-		printf("FAIL: ");
-		failures++;
-	} else {
-		printf("known-bug: ");
-		known++;
-	}
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" (status %#x)\n", st);
 	fflush(stdout);
 }
 
@@ -799,31 +761,17 @@ static void deep_nesting(void)
 	st = recurse(500, &r);
 	verdict(st == SGX_SUCCESS && r == 500, st, "500 levels of nested ECALLs: %d", r);
 
-	/* KNOWN BUG (crash). sdk/trts/trts_core.c:163 de_trts_run_ecall and
-	 * sdk/trts/trts.c:268 sgx_ocall (which serves nested ECALLs) put no limit
-	 * on the nesting depth and do not check the remaining stack before a
-	 * nested ECALL: an application whose OCALL allow()s the ECALL that made
-	 * it can nest ECALLs until the slot thread's stack (SLOT_STACK_SIZE,
-	 * 256 KiB, sdk/trts/trts.c:40) overflows. Between 1000 and 1500 levels
-	 * here the enclave takes a page fault (vector 14) and is killed:
-	 * SGX_ERROR_ENCLAVE_CRASHED. Expected: the nested ECALL refused (e.g.
-	 * SGX_ERROR_STACK_OVERRUN, which sgx_error.h defines, or
-	 * SGX_ERROR_OUT_OF_MEMORY) and the enclave alive. (Intel's SGX runtime
-	 * also ends such an enclave, with SGX_ERROR_STACK_OVERRUN.) It crashes
-	 * the enclave, so it runs only with DE_CALLPATH_STRICT=1. */
-	if (strict()) {
-		st = recurse(20000, &r);
-		verdict(
-		    st != SGX_ERROR_ENCLAVE_CRASHED && st != SGX_ERROR_ENCLAVE_LOST, st,
-		    "20000 levels of nested ECALLs: refused at some depth, no crash (result %d, "
-		    "deepest failure %#x)",
-		    r, recurse_st);
-	} else {
-		checks++;
-		known++;
-		printf("known-bug: 20000 levels of nested ECALLs overflow the enclave's stack and "
-		       "crash it: not run (DE_CALLPATH_STRICT=1 runs it)\n");
-	}
+	/* The application decides how deep nested ECALLs go: the enclave must
+	 * refuse one when its stack runs short (sdk/trts: a reserve kept below
+	 * each nested ECALL), never overflow it. */
+	st = recurse(20000, &r);
+	verdict(st == SGX_SUCCESS && r < 0 && recurse_st == SGX_ERROR_STACK_OVERRUN, st,
+	        "20000 levels of nested ECALLs: refused with STACK_OVERRUN at some depth "
+	        "(result %d, deepest failure %#x)",
+	        r, recurse_st);
+	st = recurse(500, &r);
+	verdict(st == SGX_SUCCESS && r == 500, st,
+	        "500 levels of nested ECALLs again after the overrun: %d", r);
 }
 
 /* ---- misaligned marshalling structs ------------------------------------------------------------
@@ -864,38 +812,14 @@ static void misaligned(void)
 	verdict(st == SGX_SUCCESS && mw.ms_retval.a == -2.5L && mw.ms_retval.b == 1.5L, st,
 	        "baseline: ecall_wide (a 16-byte aligned struct returned by value)");
 
-	/* KNOWN BUG (crash). tools/edger8r/src/emit_trusted.c:353 emits
-	 * "ms->ms_retval = f(...)", a store through the application's ms
-	 * pointer with the marshalling struct's type; sdk/trts/trts_core.c:172
-	 * (de_trts_run_ecall) and the bridge's CHECK_REF_POINTER check only that
-	 * ms lies in the window, not its alignment. For a return type aligned
-	 * to 16 bytes (struct wide, long double members) the compiler emits
-	 * movaps for that store; an ms 8 bytes off alignment raises #GP (vector
-	 * 13) and the enclave is killed: SGX_ERROR_ENCLAVE_CRASHED instead of
-	 * SGX_SUCCESS or SGX_ERROR_INVALID_PARAMETER. (Fix: store the return
-	 * value with memcpy, or refuse an ms not aligned to the struct's
-	 * alignment.) It crashes the enclave, so it runs only with
-	 * DE_CALLPATH_STRICT=1. */
-	if (strict()) {
-		sgx_enclave_id_t before = eid;
-		mw = (ms_ecall_wide_t){{0, 0}, {1.5L, -2.5L}};
-		memcpy(w + 8, &mw, sizeof(mw));
-		st = raw(E_WIDE, w + 8);
-		memcpy(&mw, w + 8, sizeof(mw));
-		verdict((st == SGX_SUCCESS && mw.ms_retval.a == -2.5L) ||
-		            st == SGX_ERROR_INVALID_PARAMETER,
-		        st,
-		        "ecall_wide with its ms 8 bytes off 16-byte alignment: served or refused, "
-		        "no crash");
-		if (eid != before)
-			w = NULL; /* the window went with the crashed enclave */
-	} else {
-		checks++;
-		known++;
-		printf(
-		    "known-bug: ecall_wide with its ms 8 bytes off 16-byte alignment crashes the "
-		    "enclave (movaps in the bridge): not run (DE_CALLPATH_STRICT=1 runs it)\n");
-	}
+	/* The bridge stores the return value with memcpy: an ms that is not
+	 * aligned for the return type (movaps would fault) is served. */
+	mw = (ms_ecall_wide_t){{0, 0}, {1.5L, -2.5L}};
+	memcpy(w + 8, &mw, sizeof(mw));
+	st = raw(E_WIDE, w + 8);
+	memcpy(&mw, w + 8, sizeof(mw));
+	verdict(st == SGX_SUCCESS && mw.ms_retval.a == -2.5L && mw.ms_retval.b == 1.5L, st,
+	        "ecall_wide with its ms 8 bytes off 16-byte alignment: served");
 	wfree(w);
 }
 
@@ -1174,19 +1098,11 @@ static void lengths(void)
 	    "[in, string] \"hello\" with length 3 (not NUL-terminated there): the enclave reads "
 	    "no more than 3 bytes (strlen %llu)",
 	    (unsigned long long)ret);
-	/* KNOWN BUG (documentation vs code). tools/edger8r/src/emit_trusted.c:328
-	 * makes the ECALL bridge write a NUL at len - 1 and only then check
-	 * "len == strlen + 1"; tools/edger8r/README.md ("What the generated code
-	 * does") says "[string]/[wstring] buffers must be NUL-terminated exactly
-	 * at their length (else SGX_ERROR_UNEXPECTED)". A buffer that is not
-	 * terminated at its length is silently truncated and the call succeeds
-	 * (as with Intel's sgx_edger8r). "hello" with length 3: expected
-	 * UNEXPECTED, got SUCCESS and the string "he". Safe either way (checked
-	 * just above); the README or the bridge should change. */
-	known_bug(
-	    st == SGX_ERROR_UNEXPECTED, st,
-	    "[in, string] not NUL-terminated at its length: UNEXPECTED, as the edger8r README "
-	    "says");
+	/* As SGX does (tools/edger8r/README.md): the bridge writes a NUL in the
+	 * copy's last character, so a string longer than its length is cut. */
+	verdict(st == SGX_SUCCESS && ret == 2, st,
+	        "[in, string] not NUL-terminated at its length: cut there (strlen %llu)",
+	        (unsigned long long)ret);
 	st = call_fn(F_STRLEN, (uintptr_t)s, 0, &ret);
 	verdict(st == SGX_SUCCESS && ret == SIZE_MAX, st,
 	        "[in, string] with length 0: the enclave gets NULL");
@@ -1213,12 +1129,9 @@ static void lengths(void)
 	        "[in, wstring] L\"hello\" with length 2 wchar_t: the enclave reads no more "
 	        "(wcslen %llu)",
 	        (unsigned long long)ret);
-	/* KNOWN BUG: the same as for [in, string] above, for [wstring]
-	 * (tools/edger8r/src/emit_trusted.c:334-340). L"hello" with a length of 2
-	 * wchar_t: expected UNEXPECTED, got SUCCESS and L"h". */
-	known_bug(st == SGX_ERROR_UNEXPECTED, st,
-	          "[in, wstring] not NUL-terminated at its length: UNEXPECTED, as the edger8r "
-	          "README says");
+	verdict(st == SGX_SUCCESS && ret == 1, st,
+	        "[in, wstring] not NUL-terminated at its length: cut there (wcslen %llu)",
+	        (unsigned long long)ret);
 	wfree(w);
 	wfree(buf);
 }
@@ -1773,6 +1686,6 @@ int main(int argc, char **argv)
 		printf("FAIL: sgx_destroy_enclave (%#x)\n", st);
 		failures++;
 	}
-	printf("%d checks, %d failed, %d known bugs\n", checks, failures, known);
+	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
