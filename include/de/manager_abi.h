@@ -48,5 +48,6 @@
 #define DE_AT_DE_PHYS_BASE     0x4de4 /* physical address of DE_MGR_BASE; the image is contiguous */
 #define DE_AT_DE_FREE_PAGES    0x4de5
 #define DE_AT_DE_ARG           0x4df0 /* enclaves: the argument given to START */
+#define DE_AT_DE_STACK_LOW     0x4df1 /* enclaves: lowest address of the main thread's stack */
 
 #endif /* DE_MANAGER_ABI_H */

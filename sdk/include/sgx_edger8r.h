@@ -21,7 +21,10 @@
  *   private ECALL (is_priv) unless it is nested in an OCALL o with
  *     g_dyn_entry_table { size_t nr_ocall;
  *                         uint8_t entry_table[nr_ocall][nr_ecall]; }
- *   entry_table[o][e] == 1 (the field is absent when either count is 0). */
+ *   entry_table[o][e] == 1 (the field is absent when either count is 0).
+ *   de_edge_malloc()/de_edge_free() hold the ECALL bridges' copies of
+ *   [in]/[out] buffers: from the calling thread's scratch area when they
+ *   fit, else from the heap (malloc); NULL when neither has room. */
 #ifndef _SGX_EDGER8R_H_
 #define _SGX_EDGER8R_H_
 
@@ -45,6 +48,8 @@ typedef sgx_status_t (*de_edge_bridge_t)(void *ms);
 sgx_status_t SGX_CDECL sgx_ecall(const sgx_enclave_id_t eid, const int index,
                                  const void *ocall_table, void *ms);
 sgx_status_t SGX_CDECL sgx_ocall(const unsigned int index, void *ms);
+void *SGX_CDECL de_edge_malloc(size_t size);
+void SGX_CDECL de_edge_free(void *p);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,9 @@
  * or a slot thread cannot be started (99); after a SHUTDOWN on every slot
  * it returns 0.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getattr_np */
+#endif
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -38,6 +41,10 @@
 /* Stack of each slot thread but slot 0's (which is the main thread): SGX's
  * default StackMaxSize. It comes out of the enclave's heap quota. */
 #define SLOT_STACK_SIZE (256u << 10)
+/* Each slot thread's scratch for the bridges' [in]/[out] copies, taken
+ * from the heap at its first use: the copies of a call cost no malloc (which
+ * would give the memory back to the EVM kernel on every free). */
+#define BRIDGE_SCRATCH (64u << 10)
 /* In the spin phase the clock is read every this many `pause`s. */
 #define SPIN_CHECK 64u
 
@@ -56,6 +63,8 @@ static pthread_t g_threads[DE_WINDOW_MAX_SLOTS];
 static volatile uint32_t g_started;
 
 static _Thread_local struct de_trts_thread t_self;
+static _Thread_local struct de_trts_arena t_scratch;
+static _Thread_local int t_scratch_tried;
 
 void de_trts_abort(void)
 {
@@ -196,11 +205,13 @@ static void serve_ecall(struct de_trts_thread *t)
 	__atomic_store_n(&s->state, (uint32_t)DE_SLOT_ECALL_RET, __ATOMIC_RELEASE);
 }
 
-/* The loop of one slot's thread; returns on SHUTDOWN. */
-static void serve_slot(uint32_t i, int count_start)
+/* The loop of one slot's thread, whose stack starts at stack_low; returns
+ * on SHUTDOWN. */
+static void serve_slot(uint32_t i, uintptr_t stack_low, int count_start)
 {
 	struct de_trts_thread *t = &t_self;
 	de_trts_thread_init(t, &g_win, i);
+	de_trts_thread_set_stack(t, stack_low, (uintptr_t)__builtin_frame_address(0) - stack_low);
 	if (count_start) {
 		__atomic_add_fetch(&g_started, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&g_started, 1);
@@ -219,7 +230,13 @@ static void serve_slot(uint32_t i, int count_start)
 
 static void *slot_thread(void *arg)
 {
-	serve_slot((uint32_t)(uintptr_t)arg, 1);
+	pthread_attr_t a;
+	void *low = NULL;
+	size_t size = 0;
+	if (pthread_getattr_np(pthread_self(), &a) || pthread_attr_getstack(&a, &low, &size))
+		exit(DE_TRTS_EXIT_THREADS);
+	pthread_attr_destroy(&a);
+	serve_slot((uint32_t)(uintptr_t)arg, (uintptr_t)low, 1);
 	return NULL;
 }
 
@@ -240,6 +257,10 @@ int main(void)
 	rc = de_trts_check_window(base, &hdr, &enclave, &w);
 	if (rc)
 		return rc;
+	/* The main thread serves slot 0 on the stack the manager gave it. */
+	uintptr_t main_stack_low = (uintptr_t)getauxval(DE_AT_DE_STACK_LOW);
+	if (main_stack_low == 0 || main_stack_low >= (uintptr_t)__builtin_frame_address(0))
+		exit(DE_TRTS_EXIT_THREADS);
 	g_win = w;
 	g_hdr = (volatile struct de_window_hdr *)base;
 	tsc_calibrate();
@@ -259,7 +280,7 @@ int main(void)
 	}
 	__atomic_store_n(&g_hdr->ready, 1, __ATOMIC_RELEASE);
 
-	serve_slot(0, 0);
+	serve_slot(0, main_stack_low, 0);
 	for (uint32_t i = 1; i < w.nr_slots; i++)
 		pthread_join(g_threads[i], NULL);
 	return 0;
@@ -294,6 +315,28 @@ sgx_status_t SGX_CDECL sgx_ocall(const unsigned int index, void *ms)
 	sgx_status_t st = (sgx_status_t)__atomic_load_n(&s->status, __ATOMIC_RELAXED);
 	t->in_ocall = 0;
 	return st;
+}
+
+void *SGX_CDECL de_edge_malloc(size_t size)
+{
+	if (t_self.slot) {
+		if (!t_scratch_tried) {
+			t_scratch_tried = 1;
+			de_trts_arena_init(&t_scratch, malloc(BRIDGE_SCRATCH), BRIDGE_SCRATCH);
+		}
+		void *p = de_trts_arena_alloc(&t_scratch, size);
+		if (p)
+			return p;
+	}
+	return malloc(size);
+}
+
+void SGX_CDECL de_edge_free(void *p)
+{
+	if (de_trts_arena_owns(&t_scratch, p))
+		de_trts_arena_free(&t_scratch, p);
+	else
+		free(p);
 }
 
 void *SGX_CDECL sgx_ocalloc(size_t size)

@@ -140,6 +140,14 @@ void de_trts_thread_init(struct de_trts_thread *t, const struct de_trts_window *
 	t->oc.top = t->oc.base + (uintptr_t)w->ocall_size;
 	t->oc.frame = t->oc.base;
 	t->oc.pos = t->oc.base;
+	t->stack_low = 0;
+	t->stack_reserve = 0;
+}
+
+void de_trts_thread_set_stack(struct de_trts_thread *t, uintptr_t low, size_t size)
+{
+	t->stack_low = low;
+	t->stack_reserve = size / 4 < DE_TRTS_STACK_RESERVE ? size / 4 : DE_TRTS_STACK_RESERVE;
 }
 
 sgx_status_t de_trts_ecall_allowed(const struct de_trts_thread *t,
@@ -169,6 +177,13 @@ sgx_status_t de_trts_run_ecall(struct de_trts_thread *t, const struct de_trts_wi
 	sgx_status_t st = de_trts_ecall_allowed(t, et, dyn, index);
 	if (st != SGX_SUCCESS)
 		return st;
+	if (t->depth > 0) {
+		/* Nested: the application decides how deep; the stack must
+		 * not run out under the enclave. */
+		uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+		if (sp < t->stack_low || sp - t->stack_low < t->stack_reserve)
+			return SGX_ERROR_STACK_OVERRUN;
+	}
 	if (ms != 0 && !de_trts_in_window(w, (const void *)(uintptr_t)ms, 1))
 		return SGX_ERROR_INVALID_PARAMETER;
 	de_edge_bridge_t bridge = (de_edge_bridge_t)(uintptr_t)et->ecall_table[index].ecall_addr;
@@ -222,4 +237,58 @@ enum de_trts_phase de_trts_phase_at(uint64_t waited_ns)
 	if (waited_ns < ((uint64_t)DE_SPIN_US_DEFAULT + DE_YIELD_US) * 1000)
 		return DE_TRTS_YIELD;
 	return DE_TRTS_NAP;
+}
+
+/* ---- the bridges' scratch ---------------------------------------------------------------------
+ */
+
+struct arena_hdr {
+	size_t prev;  /* the block below's header offset, or SIZE_MAX */
+	size_t freed; /* 1 once freed, while blocks above it live */
+};
+
+void de_trts_arena_init(struct de_trts_arena *a, void *mem, size_t size)
+{
+	uintptr_t p = (uintptr_t)mem, al = (p + 15) & ~(uintptr_t)15;
+	a->base = mem && size > al - p ? (unsigned char *)al : NULL;
+	a->size = a->base ? (size - (al - p)) & ~(size_t)15 : 0;
+	a->pos = 0;
+	a->top = SIZE_MAX;
+}
+
+void *de_trts_arena_alloc(struct de_trts_arena *a, size_t size)
+{
+	size_t room = a->size - a->pos;
+	if (!a->base || room < sizeof(struct arena_hdr) || size > room - sizeof(struct arena_hdr))
+		return NULL;
+	size_t need = sizeof(struct arena_hdr) + ((size + 15) & ~(size_t)15);
+	if (size == 0)
+		need += 16;
+	if (need > room)
+		return NULL;
+	struct arena_hdr *h = (struct arena_hdr *)(a->base + a->pos);
+	h->prev = a->top;
+	h->freed = 0;
+	a->top = a->pos;
+	a->pos += need;
+	return h + 1;
+}
+
+int de_trts_arena_owns(const struct de_trts_arena *a, const void *p)
+{
+	uintptr_t u = (uintptr_t)p, b = (uintptr_t)a->base;
+	return a->base && u >= b + sizeof(struct arena_hdr) && u < b + a->pos;
+}
+
+void de_trts_arena_free(struct de_trts_arena *a, void *p)
+{
+	struct arena_hdr *h = (struct arena_hdr *)p - 1;
+	h->freed = 1;
+	while (a->top != SIZE_MAX) {
+		struct arena_hdr *t = (struct arena_hdr *)(a->base + a->top);
+		if (!t->freed)
+			break;
+		a->pos = a->top;
+		a->top = t->prev;
+	}
 }

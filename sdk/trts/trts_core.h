@@ -34,7 +34,9 @@ enum de_trts_exit {
 	DE_TRTS_EXIT_OCALL_STACKS = 97, /* ocall_offset/ocall_size bad, or the stacks overlap
 	                                   the slots or do not fit */
 	DE_TRTS_EXIT_HEAP = 98,         /* heap_offset not aligned, before the stacks, or >= size */
-	DE_TRTS_EXIT_THREADS = 99,      /* a slot thread could not be started */
+	DE_TRTS_EXIT_THREADS = 99,      /* a slot thread could not be started, or its stack
+	                                 * is unknown (no DE_AT_DE_STACK_LOW for the main
+	                                 * thread) */
 };
 
 /* The checked copy of the window header, kept in enclave memory. */
@@ -150,6 +152,26 @@ struct de_trts_dyn_entry_table {
 	uint8_t entry_table[];
 };
 
+/*
+ * A slot thread's scratch for the ECALL bridges' buffers: a stack of
+ * blocks, each after a 16-byte header. A block freed out of order is only
+ * marked; it is given back with the blocks above it. The bridges free
+ * everything they allocate before they return, so the area is empty
+ * between ECALLs and a nested ECALL's blocks sit above its caller's.
+ */
+struct de_trts_arena {
+	unsigned char *base; /* 16-byte aligned; NULL: no area (alloc gives NULL) */
+	size_t size, pos;    /* pos: first free byte */
+	size_t top;          /* offset of the topmost block's header, or SIZE_MAX */
+};
+
+void de_trts_arena_init(struct de_trts_arena *a, void *mem, size_t size);
+/* size bytes (0 counts as 1), 16-byte aligned, or NULL when they do not fit. */
+void *de_trts_arena_alloc(struct de_trts_arena *a, size_t size);
+/* 1 when p is a block of a (from de_trts_arena_alloc). */
+int de_trts_arena_owns(const struct de_trts_arena *a, const void *p);
+void de_trts_arena_free(struct de_trts_arena *a, void *p);
+
 /* A slot thread's state (one per slot thread, thread-local in trts.c). */
 struct de_trts_thread {
 	struct de_call_slot *slot; /* NULL: not a slot thread */
@@ -158,10 +180,23 @@ struct de_trts_thread {
 	uint32_t in_ocall;    /* 1 while the innermost ECALL waits for an OCALL */
 	uint32_t ocall_index; /* that OCALL's number */
 	struct de_trts_ocstack oc;
+	/* The thread's stack: a nested ECALL is refused with
+	 * SGX_ERROR_STACK_OVERRUN when less than stack_reserve bytes are left
+	 * above stack_low (de_trts_thread_set_stack). */
+	uintptr_t stack_low;
+	size_t stack_reserve;
 };
 
-/* Binds t to slot i of w (i < w->nr_slots), with an empty OCALL stack. */
+/* Stack kept free below a nested ECALL's caller: room for the bridge, the
+ * ECALL's own frames and its OCALL proxy (a level takes about 200 bytes);
+ * a quarter of the stack when that is less. */
+#define DE_TRTS_STACK_RESERVE (32u << 10)
+
+/* Binds t to slot i of w (i < w->nr_slots), with an empty OCALL stack and
+ * no stack bound (stack_low 0). */
 void de_trts_thread_init(struct de_trts_thread *t, const struct de_trts_window *w, uint32_t i);
+/* t's stack is [low, low + size): sets stack_low and stack_reserve. */
+void de_trts_thread_set_stack(struct de_trts_thread *t, uintptr_t low, size_t size);
 
 /*
  * May ECALL `index` run now on t? SGX_ERROR_INVALID_FUNCTION for an index
@@ -175,8 +210,10 @@ sgx_status_t de_trts_ecall_allowed(const struct de_trts_thread *t,
 
 /*
  * Runs ECALL `index` with marshalling struct ms (read once from the slot by
- * the caller) on t and returns its status: the checks above, then ms must be
- * 0 or inside the window, then the bridge runs in a fresh OCALL frame
+ * the caller) on t and returns its status: the checks above, then a nested
+ * ECALL needs stack_reserve bytes of stack above stack_low
+ * (SGX_ERROR_STACK_OVERRUN), then ms must be 0 or inside the window, then
+ * the bridge runs in a fresh OCALL frame
  * (depth + 1, not in an OCALL); t's OCALL stack position, frame, depth and
  * OCALL state are restored afterwards, so a nested ECALL never disturbs the
  * OCALL that is waiting for it. Writes slot->depth (diagnostics), not

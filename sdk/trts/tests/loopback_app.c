@@ -14,6 +14,9 @@
  * window invalid and starts no application: main() must exit 90, 92, 91.
  * Any failure exits 1 (with a message on stderr).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getattr_np */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -53,6 +56,17 @@ unsigned long __wrap_getauxval(unsigned long type)
 {
 	if (type == DE_AT_DE_ARG)
 		return window_arg;
+	if (type == DE_AT_DE_STACK_LOW) {
+		/* The manager gives the main thread's stack; here: the host's. */
+		pthread_attr_t a;
+		void *low = NULL;
+		size_t size = 0;
+		if (pthread_getattr_np(pthread_self(), &a) ||
+		    pthread_attr_getstack(&a, &low, &size))
+			return 0;
+		pthread_attr_destroy(&a);
+		return (unsigned long)(uintptr_t)low;
+	}
 	return __real_getauxval(type);
 }
 

@@ -620,6 +620,106 @@ static void test_run_ecall(void **state)
 	t->oc.frame = t->oc.base;
 }
 
+static void test_stack_reserve(void **state)
+{
+	struct fake *f = *state;
+	struct de_trts_thread *t = &f->t;
+	int corrupt = 0;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	de_trts_thread_set_stack(t, 0x1000, 1u << 20);
+	assert_int_equal(t->stack_reserve, DE_TRTS_STACK_RESERVE);
+	de_trts_thread_set_stack(t, 0x1000, 16u << 10);
+	assert_int_equal(t->stack_reserve, 4u << 10); /* a quarter of a small stack */
+
+	/* Nested in OCALL 1 (allows ECALL 1): runs while the stack has room. */
+	t->depth = 1;
+	t->in_ocall = 1;
+	t->ocall_index = 1;
+	de_trts_thread_set_stack(t, sp - (1u << 20), 2u << 20);
+	assert_int_equal(de_trts_run_ecall(t, &f->w, ET, DYN, 1, 0, &corrupt), SGX_SUCCESS);
+	assert_int_equal(seen_depth, 2);
+	assert_int_equal(corrupt, 0);
+	/* Less than the reserve left: refused, the bridge never runs. */
+	seen_depth = 0;
+	de_trts_thread_set_stack(t, sp - DE_TRTS_STACK_RESERVE / 2, 2u << 20);
+	assert_int_equal(de_trts_run_ecall(t, &f->w, ET, DYN, 1, 0, &corrupt),
+	                 SGX_ERROR_STACK_OVERRUN);
+	/* Already below the stack (a corrupt bound): refused too. */
+	de_trts_thread_set_stack(t, sp + 4096, 2u << 20);
+	assert_int_equal(de_trts_run_ecall(t, &f->w, ET, DYN, 1, 0, &corrupt),
+	                 SGX_ERROR_STACK_OVERRUN);
+	assert_int_equal(seen_depth, 0);
+	assert_int_equal(t->depth, 1);
+	assert_int_equal(corrupt, 0);
+	/* A root ECALL is not checked: the stack is all its own. */
+	t->depth = 0;
+	t->in_ocall = 0;
+	assert_int_equal(de_trts_run_ecall(t, &f->w, ET, DYN, 0, 0, &corrupt), 0x1234);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	static unsigned char mem[1024 + 8];
+	struct de_trts_arena a;
+
+	de_trts_arena_init(&a, mem + 1, 1024); /* misaligned: aligned inside */
+	assert_int_equal((uintptr_t)a.base % 16, 0);
+	assert_true(a.base >= mem + 1 && a.base + a.size <= mem + 1 + 1024);
+	assert_true(a.size >= 1024 - 16);
+
+	unsigned char *p = de_trts_arena_alloc(&a, 100);
+	unsigned char *q = de_trts_arena_alloc(&a, 0);
+	unsigned char *r = de_trts_arena_alloc(&a, 17);
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_non_null(r);
+	assert_int_equal((uintptr_t)p % 16, 0);
+	assert_int_equal((uintptr_t)r % 16, 0);
+	assert_true(q >= p + 100 && r >= q + 1); /* no overlap */
+	memset(p, 1, 100);
+	memset(r, 3, 17);
+	assert_true(de_trts_arena_owns(&a, p) && de_trts_arena_owns(&a, r));
+	assert_false(de_trts_arena_owns(&a, mem + 1030));
+	assert_false(de_trts_arena_owns(&a, &a));
+	assert_false(de_trts_arena_owns(&a, a.base)); /* a header, not a block */
+
+	/* Too big: NULL, nothing changes. */
+	size_t pos = a.pos;
+	assert_null(de_trts_arena_alloc(&a, a.size));
+	assert_null(de_trts_arena_alloc(&a, SIZE_MAX));
+	assert_null(de_trts_arena_alloc(&a, SIZE_MAX - 8));
+	assert_int_equal(a.pos, pos);
+
+	/* Out of order: q freed first stays until r above it goes. */
+	de_trts_arena_free(&a, q);
+	assert_int_equal(a.pos, pos);
+	de_trts_arena_free(&a, r);
+	assert_true(a.pos < pos);
+	assert_true(a.base + a.pos <= q); /* r and q given back */
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(p[i], 1);
+	de_trts_arena_free(&a, p);
+	assert_int_equal(a.pos, 0);
+	assert_int_equal(a.top, SIZE_MAX);
+
+	/* Filling it exactly, then a nested user's blocks above. */
+	unsigned char *big = de_trts_arena_alloc(&a, a.size - 16);
+	assert_non_null(big);
+	assert_int_equal(a.pos, a.size);
+	assert_null(de_trts_arena_alloc(&a, 1));
+	de_trts_arena_free(&a, big);
+	assert_int_equal(a.pos, 0);
+
+	/* No memory: every allocation is NULL, nothing is owned. */
+	de_trts_arena_init(&a, NULL, 4096);
+	assert_null(de_trts_arena_alloc(&a, 1));
+	assert_false(de_trts_arena_owns(&a, mem));
+	de_trts_arena_init(&a, mem + 1, 8); /* smaller than the alignment gap */
+	assert_null(de_trts_arena_alloc(&a, 0));
+}
+
 /* ---- waiting ------------------------------------------------------------------------------ */
 
 static void test_classify(void **state)
@@ -720,6 +820,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_thread_init, fake_setup, fake_teardown),
 	    cmocka_unit_test_setup_teardown(test_ecall_allowed, fake_setup, fake_teardown),
 	    cmocka_unit_test_setup_teardown(test_run_ecall, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(test_stack_reserve, fake_setup, fake_teardown),
+	    cmocka_unit_test(test_arena),
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_phases),
 	    cmocka_unit_test(test_memcpy_s),

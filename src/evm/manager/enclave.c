@@ -277,6 +277,7 @@ int enclave_start(uint32_t id, uint64_t arg)
 	    {9, ENCLAVE_BASE + e->entry}, /* AT_ENTRY */
 	    {AT_RANDOM, rnd_va},
 	    {DE_AT_DE_ARG, arg},
+	    {DE_AT_DE_STACK_LOW, bottom},
 	    {0, 0},
 	};
 	uint64_t words = 4 + 2 * (sizeof(aux) / sizeof(aux[0]));
