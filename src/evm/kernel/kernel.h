@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "de/boot.h"
+#include "holes.h"
 
 #define PAGE_SIZE 4096ull
 #define MAX_CPUS  DE_MAX_VCPUS
@@ -212,7 +213,8 @@ struct space {
 	uint32_t vcpu;  /* all of a space's threads run on one vCPU */
 	uint64_t slots; /* thread save-area slots in use (bit i = slot i) */
 	uint64_t brk_base, brk_cur, brk_max;
-	uint64_t mmap_next, mmap_max;
+	uint64_t mmap_base, mmap_next, mmap_max;
+	struct holes holes; /* unmapped ranges below mmap_next, reused by mmap */
 	uint64_t quota, used;
 };
 

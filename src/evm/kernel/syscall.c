@@ -241,7 +241,11 @@ static int64_t sys_brk(struct frame *f)
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
 
-/* Anonymous private mappings only, placed by the kernel, never reused. */
+/*
+ * Anonymous private mappings only, placed by the kernel: in a hole that
+ * munmap left (first fit, lowest address) or else above everything mapped
+ * so far, always with an unmapped guard page on each side.
+ */
 static int64_t sys_mmap(struct frame *f)
 {
 	struct space *s = cur_space();
@@ -252,7 +256,19 @@ static int64_t sys_mmap(struct frame *f)
 	if ((prot & 2) && (prot & 4))
 		return -EPERM; /* W^X */
 	uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (!s->mmap_next || n > (s->mmap_max - s->mmap_next) / PAGE_SIZE || s->used + n > s->quota)
+	if (!s->mmap_next || s->used + n > s->quota)
+		return -ENOMEM;
+	uint64_t page = holes_take(&s->holes, n);
+	if (page) {
+		uint64_t va = page * PAGE_SIZE;
+		if (as_map_fresh(s->root, va, n, prot_flags(prot))) {
+			holes_add(&s->holes, page - 1, n + 1); /* what was taken */
+			return -ENOMEM;
+		}
+		s->used += n;
+		return (int64_t)va;
+	}
+	if (n > (s->mmap_max - s->mmap_next) / PAGE_SIZE)
 		return -ENOMEM;
 	uint64_t va = s->mmap_next;
 	if (as_map_fresh(s->root, va, n, prot_flags(prot)))
@@ -260,6 +276,29 @@ static int64_t sys_mmap(struct frame *f)
 	s->mmap_next += (n + 1) * PAGE_SIZE; /* one guard page between mappings */
 	s->used += n;
 	return (int64_t)va;
+}
+
+static int page_unmapped(uint64_t root, uint64_t va)
+{
+	uint64_t *e = leaf_walk(root, va);
+	return !e || !*e;
+}
+
+/* After munmap of [va, end): the part below mmap_next becomes a hole, with
+ * the unmapped page on either side (the guard pages) when there is one. */
+static void add_hole(struct space *s, uint64_t va, uint64_t end)
+{
+	if (va < s->mmap_base)
+		va = s->mmap_base;
+	if (end > s->mmap_next)
+		end = s->mmap_next;
+	if (va >= end)
+		return;
+	if (va > s->mmap_base && page_unmapped(s->root, va - PAGE_SIZE))
+		va -= PAGE_SIZE;
+	if (end < s->mmap_next && page_unmapped(s->root, end))
+		end += PAGE_SIZE;
+	holes_add(&s->holes, va / PAGE_SIZE, (end - va) / PAGE_SIZE);
 }
 
 static int in_heap(struct space *s, uint64_t va, uint64_t n)
@@ -282,6 +321,7 @@ static int64_t sys_munmap(struct frame *f)
 	}
 	as_unmap(s->root, va, n);
 	s->used -= mapped;
+	add_hole(s, va, va + n * PAGE_SIZE);
 	return 0;
 }
 
@@ -531,8 +571,9 @@ static int64_t de_space_layout(struct frame *f)
 		return -EINVAL;
 	s->brk_base = s->brk_cur = l.brk_base;
 	s->brk_max = l.brk_max;
-	s->mmap_next = l.mmap_base;
+	s->mmap_base = s->mmap_next = l.mmap_base;
 	s->mmap_max = l.mmap_max;
+	s->holes.nr = 0;
 	s->quota = l.quota_pages;
 	s->used = 0;
 	return 0;
