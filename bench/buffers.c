@@ -112,7 +112,8 @@ int calls_buffers(const struct bench_opts *o)
 	calls_record_pcts("ecall_4k_inout", v, n, clk_hz());
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t k = inout_calls(sizes[i], v, 3000, BENCH_N(o, 400000000ull, 50000000ull), 1);
+		size_t k = inout_calls(sizes[i], v, max < 3000 ? max : 3000,
+		                       BENCH_N(o, 400000000ull, 50000000ull), 1);
 		calls += k + 1;
 		if (!k)
 			continue;
