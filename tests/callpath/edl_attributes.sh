@@ -22,11 +22,7 @@ cat "$WORK/app.out"
 [ "$status" = 0 ] || fail "attributes_app exited with status $status ($(grep -c '^FAIL:' "$WORK/app.out") failed checks)"
 grep -q '^ok: sgx_destroy_enclave' "$WORK/app.out" || fail "attributes_app did not run to the end"
 
-for _ in $(seq 100); do
-	[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break
-	sleep 0.05
-done
-[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] || fail "enclaves left: $(dectl enclaves)"
+wait_no_enclaves "enclaves left"
 faults=$(dectl stats --json | jq -r .faults)
 [ "$faults" = 0 ] || fail "the EVM counted $faults enclave faults"
 dectl status --json | jq -e '.state == "running"' >/dev/null || fail "the EVM stopped"

@@ -54,11 +54,7 @@ pass "no enclave fault counted by the EVM"
 grep -q '^ok: sgx_destroy_enclave' "$WORK/app.out" || fail "malicious_app did not run to the end"
 pass "malicious host: $(grep -c '^ok:' "$WORK/app.out") checks passed"
 
-for _ in $(seq 100); do
-	[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break
-	sleep 0.05
-done
-[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] || fail "enclaves left: $(dectl enclaves)"
+wait_no_enclaves "enclaves left"
 dectl status --json | jq -e '.state == "running"' >/dev/null || fail "the EVM stopped"
 stop_service
 [ "$SVC_STATUS" = 0 ] || fail "service exit status $SVC_STATUS"

@@ -14,18 +14,11 @@ write_config "$WORK/enclave.conf" "debug = true"
 start_service "$WORK/enclave.conf"
 wait_ready 5000
 export DE_RUNTIME_DIR=$RUNDIR
-no_enclaves() {
-	for _ in $(seq 100); do
-		[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && return 0
-		sleep 0.05
-	done
-	fail "$1: enclaves left: $(dectl enclaves)"
-}
 
 out=$(timeout 60 "$app" "$enclave" basic) || fail "basic calls:
 $out"
 echo "$out"
-no_enclaves "after basic"
+wait_no_enclaves "after basic: enclaves left"
 
 # 4 threads on 4 TCS never see OUT_OF_TCS; 16 threads do, and nothing else.
 out=$(timeout 60 "$app" "$enclave" threads 4 3) || fail "4 threads: $out"
@@ -35,11 +28,11 @@ out=$(timeout 60 "$app" "$enclave" threads 16 10) || fail "16 threads: $out"
 echo "$out"
 echo "$out" | grep -q "0 wrong, 0 other errors" || fail "16 threads: $out"
 pass "16 application threads on 4 TCS for 10 s: all results correct"
-no_enclaves "after the threads"
+wait_no_enclaves "after the threads: enclaves left"
 
 out=$(timeout 60 "$app" "$enclave" crash) || fail "crash: $out"
 echo "$out"
-no_enclaves "after the crash"
+wait_no_enclaves "after the crash: enclaves left"
 
 "$app" "$enclave" hang >"$WORK/hang.out" 2>&1 &
 victim=$!
@@ -47,7 +40,7 @@ for _ in $(seq 200); do grep -q "in ocall" "$WORK/hang.out" && break; sleep 0.05
 grep -q "in ocall" "$WORK/hang.out" || fail "the app never reached its OCALL: $(cat "$WORK/hang.out")"
 kill -KILL "$victim"
 wait "$victim" 2>/dev/null || true
-no_enclaves "after SIGKILL"
+wait_no_enclaves "after SIGKILL: enclaves left"
 dectl status --json | jq -e '.state == "running"' >/dev/null || fail "the EVM stopped"
 out=$(timeout 60 "$app" "$enclave" basic) || fail "after SIGKILL:
 $out"

@@ -176,9 +176,7 @@ dectl enclaves | grep -q "exit 5 *hello.elf" || fail "dectl enclaves table: $(de
 dectl enclaves | grep -q "mrenclave $signed" || fail "dectl enclaves shows no MRENCLAVE: $(dectl enclaves)"
 exec 9>&-
 wait "$holder" || fail "holder failed: $(cat "$WORK/hold.out")"
-for _ in $(seq 100); do [ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break; sleep 0.05; done
-[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] ||
-	fail "the enclave outlived its application: $(dectl enclaves)"
+wait_no_enclaves "the enclave outlived its application"
 pass "dectl enclaves lists owner, state, exit status, MRENCLAVE, MRSIGNER and ISV fields; enclaves go with their application"
 
 # ---- malformed requests ------------------------------------------------------------

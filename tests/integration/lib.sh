@@ -16,6 +16,16 @@ LOG=$WORK/service.log
 # dectl against this test's service.
 dectl() { "$DE_BIN/dectl" --runtime-dir "$RUNDIR" "$@"; }
 
+# Waits up to 5 s until the service lists no enclave; else fails with
+# "MESSAGE: <what dectl enclaves shows>".
+wait_no_enclaves() {
+	for _ in $(seq 100); do
+		[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && return 0
+		sleep 0.05
+	done
+	fail "$1: $(dectl enclaves)"
+}
+
 cleanup() {
 	if [ -n "$SVC_PID" ] && kill -0 "$SVC_PID" 2>/dev/null; then
 		kill -TERM "$SVC_PID" 2>/dev/null || true

@@ -61,9 +61,7 @@ for c in 9 10; do
 	sleep 0.3 # let it spin (or fall asleep) on vCPU 1
 	exec 9>&-
 	wait "$holder" || true
-	for _ in $(seq 100); do [ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] && break; sleep 0.05; done
-	[ "$(dectl enclaves --json | jq '.enclaves | length')" = 0 ] ||
-		fail "case $c: the enclave was not destroyed: $(dectl enclaves)"
+	wait_no_enclaves "case $c: the enclave was not destroyed"
 	dectl status --json | jq -e '.state == "running"' >/dev/null || fail "case $c: the EVM stopped"
 	out=$(client --run "$DE_ENCLAVES/hello.elf:2") || fail "after case $c: $out"
 	echo "$out" | grep -q "exited 2$" || fail "after case $c: $out"
