@@ -258,22 +258,19 @@ static int64_t sys_mmap(struct frame *f)
 	uint64_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (!s->mmap_next || s->used + n > s->quota)
 		return -ENOMEM;
-	uint64_t page = holes_take(&s->holes, n);
-	if (page) {
-		uint64_t va = page * PAGE_SIZE;
-		if (as_map_fresh(s->root, va, n, prot_flags(prot))) {
-			holes_add(&s->holes, page - 1, n + 1); /* what was taken */
+	uint64_t page = holes_take(&s->holes, n), va = page * PAGE_SIZE;
+	if (!page) {
+		if (n > (s->mmap_max - s->mmap_next) / PAGE_SIZE)
 			return -ENOMEM;
-		}
-		s->used += n;
-		return (int64_t)va;
+		va = s->mmap_next;
 	}
-	if (n > (s->mmap_max - s->mmap_next) / PAGE_SIZE)
+	if (as_map_fresh(s->root, va, n, prot_flags(prot))) {
+		if (page)
+			holes_add(&s->holes, page - 1, n + 1); /* what was taken */
 		return -ENOMEM;
-	uint64_t va = s->mmap_next;
-	if (as_map_fresh(s->root, va, n, prot_flags(prot)))
-		return -ENOMEM;
-	s->mmap_next += (n + 1) * PAGE_SIZE; /* one guard page between mappings */
+	}
+	if (!page)
+		s->mmap_next += (n + 1) * PAGE_SIZE; /* one guard page between mappings */
 	s->used += n;
 	return (int64_t)va;
 }
